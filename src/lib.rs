@@ -1,0 +1,36 @@
+//! # omnilink
+//!
+//! Identity resolution for omnichannel customer data: the same person met through a website,
+//! an app, store tills, a call centre, messengers and e-mail campaigns becomes one customer.
+//!
+//! ```
+//! use omnilink::normalize::{normalize_record, Context, Region};
+//! use omnilink::Record;
+//!
+//! let ctx = Context::new().region(Region::RU);
+//! let till = Record::new("till-1", "store").phone("8 (912) 345-67-89").card("LC-0012 3456");
+//! let web = Record::new("web-7", "web").phone("+7 912 345 67 89").email("Anna@Gmail.com");
+//! let a = normalize_record(&till, &ctx);
+//! let b = normalize_record(&web, &ctx);
+//! assert_eq!(a.phones, b.phones);
+//! assert_eq!(a.phones[0].e164(), "+79123456789");
+//! ```
+//!
+//! ## Crate layout
+//!
+//! The modules mirror the pipeline, each stage usable on its own:
+//!
+//! - [`record`]: the raw [`Record`] (strings, several values per field) and [`RecordId`].
+//! - [`normalize`]: one module per identifier kind turning raw strings into typed canonical
+//!   values ([`normalize::Phone`], [`normalize::Email`], ...) or a [`normalize::Reject`] that
+//!   says why not.
+//! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+
+pub mod error;
+pub mod normalize;
+pub mod record;
+
+pub use error::{Error, ErrorKind, Result};
+pub use record::{Record, RecordId, SocialInput};

@@ -1,0 +1,267 @@
+//! Stage 1: turn raw, messy identifiers into typed, canonical values.
+//!
+//! One module per identifier kind. Each exposes a pure function
+//! `normalize(raw: &str, ctx: &Context) -> Result<T, Reject>`; a [`Reject`] says *why* a value
+//! was not kept (empty, placeholder, invalid, ...) so reports can count it without ever
+//! showing the value itself.
+//!
+//! Every normaliser is idempotent on its own canonical output: feeding the canonical form back
+//! in gives the same value.
+//!
+//! [`normalize_record`] applies all of them to a [`Record`](crate::Record), splitting
+//! multi-valued fields ("+7 912 ..., +7 903 ...") and deriving hints (a region from the city
+//! or the script of the name) for phones written without a country code.
+
+pub mod card;
+pub mod city;
+pub mod date;
+pub mod device;
+pub mod email;
+pub mod name;
+pub mod phone;
+pub mod region;
+pub mod social;
+
+mod record;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use card::{Card, CardPolicy};
+pub use city::City;
+pub use date::{BirthDate, DateOrder};
+pub use device::DeviceId;
+pub use email::Email;
+pub use name::{Name, Script};
+pub use phone::{LineType, Phone};
+pub use record::{normalize_record, split_values, NormalizedRecord};
+pub use region::Region;
+pub use social::{Network, Social};
+
+/// Why a raw value was not turned into an identifier.
+///
+/// A rejection never carries the value itself: it is safe to log, count and display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reject {
+    /// Nothing there after trimming (or only separators and punctuation).
+    Empty,
+    /// A stand-in for "no value": `n/a`, `0000000`, `test@test.com`, `1900-01-01`, the nil UUID.
+    Placeholder,
+    /// Not a well-formed value of this kind.
+    Invalid,
+    /// Well-formed, but which value it stands for cannot be decided (a national phone number
+    /// valid in several candidate regions with no hint to choose).
+    Ambiguous,
+    /// Longer than any real value of this kind; not parsed further.
+    TooLong,
+}
+
+impl Reject {
+    /// A short, stable, lower-case name for reports (`"placeholder"`, `"invalid"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reject::Empty => "empty",
+            Reject::Placeholder => "placeholder",
+            Reject::Invalid => "invalid",
+            Reject::Ambiguous => "ambiguous",
+            Reject::TooLong => "too_long",
+        }
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kinds of field omnilink understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FieldKind {
+    /// A telephone number.
+    Phone,
+    /// An e-mail address.
+    Email,
+    /// A discount or loyalty card number.
+    Card,
+    /// A mobile advertising or vendor device identifier.
+    Device,
+    /// A social network or messenger handle.
+    Social,
+    /// A person's name.
+    Name,
+    /// A date of birth.
+    BirthDate,
+    /// A city or town.
+    City,
+}
+
+impl FieldKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [FieldKind; 8] = [
+        FieldKind::Phone,
+        FieldKind::Email,
+        FieldKind::Card,
+        FieldKind::Device,
+        FieldKind::Social,
+        FieldKind::Name,
+        FieldKind::BirthDate,
+        FieldKind::City,
+    ];
+
+    /// A short, stable, lower-case name (`"phone"`, `"birth_date"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Phone => "phone",
+            FieldKind::Email => "email",
+            FieldKind::Card => "card",
+            FieldKind::Device => "device",
+            FieldKind::Social => "social",
+            FieldKind::Name => "name",
+            FieldKind::BirthDate => "birth_date",
+            FieldKind::City => "city",
+        }
+    }
+}
+
+impl fmt::Display for FieldKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a normaliser may know beyond the raw string: where the record comes from.
+///
+/// Cheap to clone (the candidate list is shared).
+///
+/// ```
+/// use omnilink::normalize::{Context, Region};
+/// let ctx = Context::new().region(Region::RU);
+/// assert_eq!(ctx.region, Some(Region::RU));
+/// ```
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Context {
+    /// The record's country, or the source's default region: used for phone numbers written
+    /// without a country code and for city/date conventions.
+    pub region: Option<Region>,
+    /// For multi-country exports with no country column: the regions a national-format phone
+    /// number may belong to. Used only when `region` is `None`.
+    pub candidate_regions: Arc<[Region]>,
+    /// A region suggested by other fields of the same record (the city, the script of the
+    /// name); breaks ties between candidate regions, never overrides `region`.
+    pub hint: Option<Region>,
+    /// How to read ambiguous numeric dates such as `03/04/1990`.
+    pub date_order: DateOrder,
+    /// How to canonicalise card numbers.
+    pub card: CardPolicy,
+    /// The network a bare social handle belongs to, when the column says so
+    /// (an `instagram` column); `None` leaves bare handles with an unknown network.
+    pub social_network: Option<Network>,
+}
+
+impl Context {
+    /// A context with no region and default policies.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the default region.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// Sets the candidate regions for national-format phone numbers.
+    pub fn candidate_regions(mut self, regions: impl Into<Vec<Region>>) -> Self {
+        self.candidate_regions = regions.into().into();
+        self
+    }
+
+    /// Sets the tie-breaking hint region.
+    pub fn hint(mut self, hint: Option<Region>) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    /// Sets how ambiguous numeric dates are read.
+    pub fn date_order(mut self, order: DateOrder) -> Self {
+        self.date_order = order;
+        self
+    }
+
+    /// Sets the card policy.
+    pub fn card_policy(mut self, policy: CardPolicy) -> Self {
+        self.card = policy;
+        self
+    }
+
+    /// Sets the network assumed for bare social handles.
+    pub fn social_network(mut self, network: Option<Network>) -> Self {
+        self.social_network = network;
+        self
+    }
+}
+
+/// Longest raw value any normaliser looks at, in bytes; longer input is [`Reject::TooLong`].
+///
+/// Real identifiers are far shorter; the cap keeps a pathological cell from costing time.
+pub const MAX_RAW_LEN: usize = 1024;
+
+/// Shared first step of every normaliser: trims, rejects empty and over-long input.
+pub(crate) fn precheck(raw: &str) -> Result<&str, Reject> {
+    if raw.len() > MAX_RAW_LEN {
+        return Err(Reject::TooLong);
+    }
+    let t = raw.trim_matches(|c: char| c.is_whitespace() || c.is_control() || c == '\u{feff}');
+    if t.is_empty() {
+        return Err(Reject::Empty);
+    }
+    Ok(t)
+}
+
+/// Words that stand for "no value" in any field, compared after case-folding and trimming.
+const PLACEHOLDER_WORDS: &str = include_str!("data/placeholders.txt");
+
+/// `true` if the whole value is a generic placeholder such as `n/a`, `none`, `-`, `нет`.
+pub fn is_placeholder_word(value: &str) -> bool {
+    let v = value.trim().to_lowercase();
+    let v = v.trim_matches(|c: char| c == '.' || c == '(' || c == ')' || c == '<' || c == '>' || c == '"' || c == '\'');
+    if v.is_empty() {
+        return false;
+    }
+    PLACEHOLDER_WORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|w| w == v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precheck_trims_and_rejects() {
+        assert_eq!(precheck("  x \t"), Ok("x"));
+        assert_eq!(precheck(" \u{feff} "), Err(Reject::Empty));
+        assert_eq!(precheck(&"9".repeat(MAX_RAW_LEN + 1)), Err(Reject::TooLong));
+    }
+
+    #[test]
+    fn placeholder_words() {
+        for w in ["n/a", "N/A", "none", "-", "нет", "null", "(none)", "Не указан"] {
+            assert!(is_placeholder_word(w), "{w}");
+        }
+        for w in ["anna", "79123456789", "moscow"] {
+            assert!(!is_placeholder_word(w), "{w}");
+        }
+    }
+}

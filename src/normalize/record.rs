@@ -1,0 +1,172 @@
+//! Normalising a whole record: every field, several values per field, hints across fields.
+
+use serde::Serialize;
+
+use super::{
+    card, city, date, device, email, name, phone, social, BirthDate, Card, City, Context,
+    DeviceId, Email, FieldKind, Name, Phone, Region, Reject, Script, Social,
+};
+use crate::Record;
+
+/// A record's identifiers in canonical form, plus what was rejected and why.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct NormalizedRecord {
+    /// Valid phone numbers, deduplicated, in input order.
+    pub phones: Vec<Phone>,
+    /// Valid e-mail addresses, deduplicated.
+    pub emails: Vec<Email>,
+    /// Card numbers, deduplicated.
+    pub cards: Vec<Card>,
+    /// Device ids, deduplicated.
+    pub devices: Vec<DeviceId>,
+    /// Social handles, deduplicated.
+    pub socials: Vec<Social>,
+    /// The name, from the separate parts when given, else from the full name.
+    pub name: Option<Name>,
+    /// The birth date.
+    pub birth_date: Option<BirthDate>,
+    /// The city.
+    pub city: Option<City>,
+    /// The record's region (its country, else the context's).
+    pub region: Option<Region>,
+    /// Every value that was not kept, by field kind and reason (never the value).
+    pub rejects: Vec<(FieldKind, Reject)>,
+}
+
+/// Splits a cell that may hold several values (`"+7 912 ..., +7 903 ..."`) on `,` `;` `|`
+/// and new lines; empty pieces are dropped.
+///
+/// ```
+/// use omnilink::normalize::split_values;
+/// let v: Vec<&str> = split_values("a@x.ru; b@y.ru,, ").collect();
+/// assert_eq!(v, ["a@x.ru", "b@y.ru"]);
+/// ```
+pub fn split_values(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split([',', ';', '|', '\n', '\r'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn push_unique<T: PartialEq>(out: &mut Vec<T>, v: T) {
+    if !out.contains(&v) {
+        out.push(v);
+    }
+}
+
+/// Normalises every field of `record`; `ctx` carries the source's defaults.
+///
+/// The record's own `country` overrides the context's region. When neither is known, the
+/// city and the script of the name give a hint for phones in national format.
+pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
+    let mut out = NormalizedRecord::default();
+    let own_region = record.country.as_deref().and_then(Region::new);
+    let base = if own_region.is_some() && own_region != ctx.region {
+        let mut c = ctx.clone();
+        c.region = own_region;
+        std::borrow::Cow::Owned(c)
+    } else {
+        std::borrow::Cow::Borrowed(ctx)
+    };
+    let ctx: &Context = &base;
+    out.region = ctx.region;
+
+    let mut rejects: Vec<(FieldKind, Reject)> = Vec::new();
+    let mut reject = |kind, why| rejects.push((kind, why));
+
+    // Names and city first: they give hints for phones without a country code.
+    let parts_given = record.first_name.is_some() || record.last_name.is_some();
+    let name_result = if parts_given {
+        Some(name::from_parts(
+            record.first_name.as_deref(),
+            record.middle_name.as_deref(),
+            record.last_name.as_deref(),
+            ctx,
+        ))
+    } else {
+        record.full_name.as_deref().map(|n| name::normalize(n, ctx))
+    };
+    match name_result {
+        Some(Ok(n)) => out.name = Some(n),
+        Some(Err(e)) => reject(FieldKind::Name, e),
+        None => {}
+    }
+    if let Some(raw) = record.city.as_deref() {
+        match city::normalize(raw, ctx) {
+            Ok(c) => out.city = Some(c),
+            Err(e) => reject(FieldKind::City, e),
+        }
+    }
+    if let Some(raw) = record.birth_date.as_deref() {
+        match date::normalize(raw, ctx) {
+            Ok(d) => out.birth_date = Some(d),
+            Err(e) => reject(FieldKind::BirthDate, e),
+        }
+    }
+
+    let hint = ctx.hint.or_else(|| {
+        out.city.as_ref().and_then(City::region).or_else(|| {
+            match out.name.as_ref().map(|n| n.script) {
+                Some(Script::Arabic) => Some(Region::IR),
+                Some(Script::Devanagari) => Some(Region::IN),
+                _ => None,
+            }
+        })
+    });
+    let phone_ctx;
+    let pctx = if ctx.region.is_none() && hint.is_some() && hint != ctx.hint {
+        phone_ctx = ctx.clone().hint(hint);
+        &phone_ctx
+    } else {
+        ctx
+    };
+    for cell in &record.phones {
+        for raw in split_values(cell) {
+            match phone::normalize(raw, pctx) {
+                Ok(p) => push_unique(&mut out.phones, p),
+                Err(e) => reject(FieldKind::Phone, e),
+            }
+        }
+    }
+    for cell in &record.emails {
+        for raw in split_values(cell) {
+            match email::normalize(raw, ctx) {
+                Ok(v) => push_unique(&mut out.emails, v),
+                Err(e) => reject(FieldKind::Email, e),
+            }
+        }
+    }
+    for cell in &record.cards {
+        for raw in split_values(cell) {
+            match card::normalize(raw, ctx) {
+                Ok(v) => push_unique(&mut out.cards, v),
+                Err(e) => reject(FieldKind::Card, e),
+            }
+        }
+    }
+    for cell in &record.devices {
+        for raw in split_values(cell) {
+            match device::normalize(raw, ctx) {
+                Ok(v) => push_unique(&mut out.devices, v),
+                Err(e) => reject(FieldKind::Device, e),
+            }
+        }
+    }
+    for input in &record.socials {
+        let sctx;
+        let c = if input.network.is_some() && input.network != ctx.social_network {
+            sctx = ctx.clone().social_network(input.network);
+            &sctx
+        } else {
+            ctx
+        };
+        for raw in split_values(&input.value) {
+            match social::normalize(raw, c) {
+                Ok(v) => push_unique(&mut out.socials, v),
+                Err(e) => reject(FieldKind::Social, e),
+            }
+        }
+    }
+    out.rejects = rejects;
+    out
+}

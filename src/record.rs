@@ -1,0 +1,232 @@
+//! The record model: one row of one channel's export, as raw strings.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::normalize::Network;
+
+/// A dense index of a record inside one run (`0..n`): pairs, blocks and the union-find are
+/// arrays of these, not of strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecordId(pub u32);
+
+impl RecordId {
+    /// The index as `usize`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A social handle as given, with the network when the column says which
+/// (an `instagram` column holds Instagram handles).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialInput {
+    /// The network, when known from context.
+    #[serde(default)]
+    pub network: Option<Network>,
+    /// The raw handle or profile URL.
+    pub value: String,
+}
+
+/// One record of one channel, as raw strings. Several values are allowed per identifier kind
+/// (two phones, two e-mails), and a single string may itself hold several values separated by
+/// `,` `;` or `|`.
+///
+/// Build one with chained setters, or deserialize it with serde.
+///
+/// ```
+/// use omnilink::Record;
+/// let r = Record::new("till-42", "store")
+///     .phone("8 912 345-67-89")
+///     .email("Anna.Petrova@gmail.com")
+///     .full_name("Петрова Анна")
+///     .country("RU");
+/// assert_eq!(r.phones.len(), 1);
+/// ```
+///
+/// `Debug` shows the id, the source and how many values each field holds, never the values.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Record {
+    /// The record's id in its source system.
+    pub id: String,
+    /// The channel or system it comes from (`web`, `app`, `store`, `call_centre`, ...).
+    pub source: String,
+    /// The record's country (any case, two-letter code), when the source knows it.
+    pub country: Option<String>,
+    /// Telephone numbers.
+    pub phones: Vec<String>,
+    /// E-mail addresses.
+    pub emails: Vec<String>,
+    /// Discount / loyalty card numbers.
+    pub cards: Vec<String>,
+    /// Device ids (IDFA, GAID, vendor ids).
+    pub devices: Vec<String>,
+    /// Social network and messenger handles.
+    pub socials: Vec<SocialInput>,
+    /// The whole name in one string.
+    pub full_name: Option<String>,
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Patronymic or middle name.
+    pub middle_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// Date of birth, in any common format.
+    pub birth_date: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// When the source last updated the record (ISO 8601 date or date-time); used by
+    /// "most recent" survivorship.
+    pub updated_at: Option<String>,
+}
+
+impl Record {
+    /// An empty record with an id and a source.
+    pub fn new(id: impl Into<String>, source: impl Into<String>) -> Self {
+        Record {
+            id: id.into(),
+            source: source.into(),
+            ..Record::default()
+        }
+    }
+
+    /// Adds a phone number.
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.phones.push(v.into());
+        self
+    }
+
+    /// Adds an e-mail address.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.emails.push(v.into());
+        self
+    }
+
+    /// Adds a card number.
+    pub fn card(mut self, v: impl Into<String>) -> Self {
+        self.cards.push(v.into());
+        self
+    }
+
+    /// Adds a device id.
+    pub fn device(mut self, v: impl Into<String>) -> Self {
+        self.devices.push(v.into());
+        self
+    }
+
+    /// Adds a social handle or profile URL; `network` when the context says which.
+    pub fn social(mut self, network: Option<Network>, v: impl Into<String>) -> Self {
+        self.socials.push(SocialInput {
+            network,
+            value: v.into(),
+        });
+        self
+    }
+
+    /// Sets the full name.
+    pub fn full_name(mut self, v: impl Into<String>) -> Self {
+        self.full_name = Some(v.into());
+        self
+    }
+
+    /// Sets the given name.
+    pub fn first_name(mut self, v: impl Into<String>) -> Self {
+        self.first_name = Some(v.into());
+        self
+    }
+
+    /// Sets the patronymic or middle name.
+    pub fn middle_name(mut self, v: impl Into<String>) -> Self {
+        self.middle_name = Some(v.into());
+        self
+    }
+
+    /// Sets the family name.
+    pub fn last_name(mut self, v: impl Into<String>) -> Self {
+        self.last_name = Some(v.into());
+        self
+    }
+
+    /// Sets the birth date.
+    pub fn birth_date(mut self, v: impl Into<String>) -> Self {
+        self.birth_date = Some(v.into());
+        self
+    }
+
+    /// Sets the city.
+    pub fn city(mut self, v: impl Into<String>) -> Self {
+        self.city = Some(v.into());
+        self
+    }
+
+    /// Sets the country (two-letter code).
+    pub fn country(mut self, v: impl Into<String>) -> Self {
+        self.country = Some(v.into());
+        self
+    }
+
+    /// Sets the last-update timestamp.
+    pub fn updated_at(mut self, v: impl Into<String>) -> Self {
+        self.updated_at = Some(v.into());
+        self
+    }
+}
+
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let present = |o: &Option<String>| o.is_some();
+        f.debug_struct("Record")
+            .field("id", &self.id)
+            .field("source", &self.source)
+            .field("phones", &self.phones.len())
+            .field("emails", &self.emails.len())
+            .field("cards", &self.cards.len())
+            .field("devices", &self.devices.len())
+            .field("socials", &self.socials.len())
+            .field(
+                "name",
+                &(present(&self.full_name)
+                    || present(&self.first_name)
+                    || present(&self.last_name)),
+            )
+            .field("birth_date", &present(&self.birth_date))
+            .field("city", &present(&self.city))
+            .finish()
+    }
+}
+
+impl fmt::Debug for SocialInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SocialInput({:?}, <redacted>)", self.network)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_values() {
+        let r = Record::new("r1", "web")
+            .phone("+79123456789")
+            .email("anna@example.com")
+            .full_name("Anna Petrova")
+            .social(Some(Network::Instagram), "@anna.p");
+        let d = format!("{r:?}");
+        assert!(d.contains("r1") && d.contains("web"));
+        for secret in ["7912", "anna", "Petrova"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+    }
+
+    #[test]
+    fn serde_rejects_unknown_fields() {
+        let ok: Record = serde_json::from_str(r#"{"id":"1","source":"app","phones":["1"]}"#).unwrap();
+        assert_eq!(ok.phones, vec!["1".to_string()]);
+        assert!(serde_json::from_str::<Record>(r#"{"id":"1","phone_no":"1"}"#).is_err());
+    }
+}
