@@ -24,13 +24,27 @@
 //! - [`normalize`]: one module per identifier kind turning raw strings into typed canonical
 //!   values ([`normalize::Phone`], [`normalize::Email`], ...) or a [`normalize::Reject`] that
 //!   says why not.
+//! - [`block`]: candidate pairs from blocking rules; oversized blocks become reported hubs.
+//! - [`compare`]: record [`compare::Features`] and per-field comparison levels.
+//! - [`model`]: the Fellegi-Sunter model (EM-trained, term-frequency aware).
+//! - [`cluster`]: union-find over accepted pairs, guarded against contradictions.
+//! - [`golden`]: survivorship into golden records.
+//! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
 //! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod block;
+pub mod cluster;
+pub mod compare;
 pub mod error;
+pub mod golden;
+mod hash;
+pub mod model;
 pub mod normalize;
 pub mod record;
+pub mod resolve;
 
 pub use error::{Error, ErrorKind, Result};
 pub use record::{Record, RecordId, SocialInput};
+pub use resolve::{resolve, Config, Customer, CustomerId, Membership, Resolution, Stats};

@@ -1,0 +1,371 @@
+//! Stage 2: blocking. Candidate pairs without comparing everything with everything.
+//!
+//! Each [`Rule`] maps a record's [`Features`] to keys; records sharing a key form a block and
+//! every pair inside a block is a candidate. The index is a sorted array of `(key, record)`,
+//! so memory is two words per key and grouping is a parallel sort. A block larger than the
+//! rule's limit is a [`Hub`] (a store's placeholder phone, a cashier's card, a demo tablet):
+//! it is reported and emits no pairs. Pairs from all rules are deduplicated.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{Features, Key, KeyKind};
+use crate::hash::{combine, mix};
+
+/// A blocking rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Same phone number.
+    Phone,
+    /// Same e-mail address.
+    Email,
+    /// Same e-mail local part (another domain: a typo, or another provider).
+    EmailLocal,
+    /// Same loyalty card.
+    Card,
+    /// Same device id.
+    Device,
+    /// Same social handle.
+    Social,
+    /// Same phonetic given name (nickname root) and family name, and same birth date.
+    NameBirthDate,
+    /// Same phonetic given name (nickname root) and family name, and same city.
+    NameCity,
+    /// Same phonetic family name and birth date (catches given-name variants).
+    LastNameBirthDate,
+    /// Same phonetic given name and birth date (catches family-name changes).
+    FirstNameBirthDate,
+}
+
+impl Rule {
+    /// Every rule, in a fixed order.
+    pub const ALL: [Rule; 10] = [
+        Rule::Phone,
+        Rule::Email,
+        Rule::EmailLocal,
+        Rule::Card,
+        Rule::Device,
+        Rule::Social,
+        Rule::NameBirthDate,
+        Rule::NameCity,
+        Rule::LastNameBirthDate,
+        Rule::FirstNameBirthDate,
+    ];
+
+    /// A short, stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Phone => "phone",
+            Rule::Email => "email",
+            Rule::EmailLocal => "email_local",
+            Rule::Card => "card",
+            Rule::Device => "device",
+            Rule::Social => "social",
+            Rule::NameBirthDate => "name_birth_date",
+            Rule::NameCity => "name_city",
+            Rule::LastNameBirthDate => "last_name_birth_date",
+            Rule::FirstNameBirthDate => "first_name_birth_date",
+        }
+    }
+
+    /// The identifier kind this rule blocks on, for identifier rules.
+    pub fn key_kind(self) -> Option<KeyKind> {
+        match self {
+            Rule::Phone => Some(KeyKind::Phone),
+            Rule::Email => Some(KeyKind::Email),
+            Rule::EmailLocal => Some(KeyKind::EmailLocal),
+            Rule::Card => Some(KeyKind::Card),
+            Rule::Device => Some(KeyKind::Device),
+            Rule::Social => Some(KeyKind::Social),
+            _ => None,
+        }
+    }
+
+    /// Appends this rule's keys for one record.
+    pub fn keys(self, f: &Features, out: &mut Vec<u64>) {
+        let tag = self as u64 + 1;
+        if let Some(kind) = self.key_kind() {
+            out.extend(f.keys_of(kind).map(|k| combine(tag, k.0)));
+            return;
+        }
+        let (fp, lp) = (f.first_phonetic(), f.last_phonetic());
+        let parts: [u64; 2] = match self {
+            Rule::NameBirthDate => [combine(fp, lp), f.dob as u64],
+            Rule::NameCity => [combine(fp, lp), f.city],
+            Rule::LastNameBirthDate => [lp, f.dob as u64],
+            Rule::FirstNameBirthDate => [fp, f.dob as u64],
+            _ => return,
+        };
+        let name_ok = match self {
+            Rule::LastNameBirthDate => lp != 0,
+            Rule::FirstNameBirthDate => fp != 0,
+            _ => fp != 0 && lp != 0,
+        };
+        if name_ok && parts[1] != 0 {
+            out.push(combine(tag, combine(parts[0], mix(parts[1]))));
+        }
+    }
+}
+
+/// Blocking settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BlockingConfig {
+    /// The rules to apply.
+    pub rules: Vec<Rule>,
+    /// A block on an identifier larger than this is a hub and emits no pairs.
+    pub max_identifier_block: usize,
+    /// A block of a name rule larger than this emits no pairs (a common name in a big city).
+    pub max_name_block: usize,
+}
+
+impl Default for BlockingConfig {
+    fn default() -> Self {
+        BlockingConfig {
+            rules: Rule::ALL.to_vec(),
+            max_identifier_block: 12,
+            max_name_block: 40,
+        }
+    }
+}
+
+/// A block too large to emit its pairs: reported, not expanded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hub {
+    /// The rule whose key it is.
+    pub rule: Rule,
+    /// The key, a hash of the value: safe to show, stable across runs.
+    pub key: String,
+    /// How many records carry it.
+    pub size: u32,
+    /// The records' sources with counts, most frequent first (at most five).
+    pub sources: Vec<(String, u32)>,
+}
+
+/// Per-rule figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RuleStats {
+    /// The rule.
+    pub rule: Option<Rule>,
+    /// Keys emitted by all records.
+    pub keys: u64,
+    /// Blocks of two records or more.
+    pub blocks: u64,
+    /// Pairs this rule emitted (before deduplication across rules).
+    pub pairs: u64,
+    /// Blocks set aside as hubs.
+    pub hubs: u64,
+}
+
+/// The output of blocking.
+#[derive(Clone, Debug, Default)]
+pub struct Blocking {
+    /// Candidate pairs `(a, b)` with `a < b`, sorted, deduplicated.
+    pub pairs: Vec<(u32, u32)>,
+    /// Hubs, largest first.
+    pub hubs: Vec<Hub>,
+    /// Figures per rule, in the order of the config's rules.
+    pub rules: Vec<RuleStats>,
+    /// How many records carry each identifier or family-name key that two or more carry.
+    pub frequencies: HashMap<Key, u32>,
+}
+
+impl Blocking {
+    /// The share of all possible pairs that blocking did not emit.
+    pub fn reduction_ratio(&self, records: usize) -> f64 {
+        let all = records as f64 * (records as f64 - 1.0) / 2.0;
+        if all <= 0.0 {
+            1.0
+        } else {
+            1.0 - self.pairs.len() as f64 / all
+        }
+    }
+}
+
+/// Blocks `records`. `sources[i]` indexes `source_names` for record `i` (for hub reports).
+pub fn block(
+    records: &[Features],
+    sources: &[u32],
+    source_names: &[String],
+    config: &BlockingConfig,
+) -> Blocking {
+    // Term frequencies of keyed values, from the records' own keys (independent of rules).
+    let mut out = Blocking {
+        frequencies: key_frequencies(records),
+        ..Blocking::default()
+    };
+
+    let mut all_pairs: Vec<u64> = Vec::new();
+    for &rule in &config.rules {
+        let limit = if rule.key_kind().is_some() {
+            config.max_identifier_block
+        } else {
+            config.max_name_block
+        };
+        let mut entries: Vec<(u64, u32)> = records
+            .par_iter()
+            .enumerate()
+            .fold(Vec::new, |mut acc, (i, f)| {
+                let mut keys = Vec::new();
+                rule.keys(f, &mut keys);
+                keys.sort_unstable();
+                keys.dedup();
+                acc.extend(keys.into_iter().map(|k| (k, i as u32)));
+                acc
+            })
+            .reduce(Vec::new, |mut a, mut b| {
+                a.append(&mut b);
+                a
+            });
+        entries.par_sort_unstable();
+        let groups = group_ranges(&entries);
+        let mut stats = RuleStats {
+            rule: Some(rule),
+            keys: entries.len() as u64,
+            ..RuleStats::default()
+        };
+        for &(s, e) in &groups {
+            let n = (e - s) as u64;
+            stats.blocks += 1;
+            if n as usize > limit {
+                stats.hubs += 1;
+                out.hubs
+                    .push(hub(rule, &entries[s..e], sources, source_names));
+            } else {
+                stats.pairs += n * (n - 1) / 2;
+            }
+        }
+        let pairs: Vec<u64> = groups
+            .par_iter()
+            .filter(|&&(s, e)| e - s <= limit)
+            .flat_map_iter(|&(s, e)| {
+                let block = &entries[s..e];
+                (0..block.len()).flat_map(move |i| {
+                    (i + 1..block.len()).map(move |j| {
+                        let (a, b) = (block[i].1, block[j].1);
+                        let (a, b) = if a < b { (a, b) } else { (b, a) };
+                        ((a as u64) << 32) | b as u64
+                    })
+                })
+            })
+            .collect();
+        all_pairs.extend(pairs);
+        out.rules.push(stats);
+    }
+    all_pairs.par_sort_unstable();
+    all_pairs.dedup();
+    out.pairs = all_pairs
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect();
+    out.hubs
+        .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
+    out
+}
+
+/// Ranges `[start, end)` of entries sharing a key, for blocks of two or more.
+fn group_ranges(entries: &[(u64, u32)]) -> Vec<(usize, usize)> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..=entries.len() {
+        if i == entries.len() || entries[i].0 != entries[start].0 {
+            if i - start >= 2 {
+                groups.push((start, i));
+            }
+            start = i;
+        }
+    }
+    groups
+}
+
+fn hub(rule: Rule, block: &[(u64, u32)], sources: &[u32], names: &[String]) -> Hub {
+    let mut counts: HashMap<u32, u32> = HashMap::new();
+    for &(_, r) in block {
+        if let Some(&s) = sources.get(r as usize) {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    let mut by_source: Vec<(String, u32)> = counts
+        .into_iter()
+        .map(|(s, n)| (names.get(s as usize).cloned().unwrap_or_default(), n))
+        .collect();
+    by_source.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    by_source.truncate(5);
+    Hub {
+        rule,
+        key: format!("{:016x}", mix(block[0].0)),
+        size: block.len() as u32,
+        sources: by_source,
+    }
+}
+
+/// Counts how many records carry each key; keys carried by one record are left out.
+pub fn key_frequencies(records: &[Features]) -> HashMap<Key, u32> {
+    let mut keys: Vec<Key> = records
+        .par_iter()
+        .flat_map_iter(|f| f.keys.iter().copied())
+        .collect();
+    keys.par_sort_unstable();
+    let mut out = HashMap::new();
+    let mut start = 0;
+    for i in 1..=keys.len() {
+        if i == keys.len() || keys[i] != keys[start] {
+            if i - start >= 2 {
+                out.insert(keys[start], (i - start) as u32);
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_phone(p: u64) -> Features {
+        Features {
+            keys: vec![Key::new(KeyKind::Phone, p)],
+            ..Features::default()
+        }
+    }
+
+    #[test]
+    fn planted_hub_emits_no_pairs() {
+        // 30 records share a placeholder phone; two pairs share real phones.
+        let mut recs: Vec<Features> = (0..30).map(|_| with_phone(70000000000)).collect();
+        recs.push(with_phone(79123456789));
+        recs.push(with_phone(79123456789));
+        recs.push(with_phone(79031112233));
+        recs.push(with_phone(79031112233));
+        let sources: Vec<u32> = (0..recs.len() as u32).map(|i| i % 2).collect();
+        let names = vec!["store".to_string(), "web".to_string()];
+        let b = block(&recs, &sources, &names, &BlockingConfig::default());
+        assert_eq!(b.pairs, vec![(30, 31), (32, 33)]);
+        assert_eq!(b.hubs.len(), 1);
+        assert_eq!(b.hubs[0].size, 30);
+        assert_eq!(b.hubs[0].rule, Rule::Phone);
+        assert_eq!(
+            b.hubs[0].sources,
+            vec![("store".into(), 15), ("web".into(), 15)]
+        );
+        assert_eq!(b.frequencies[&Key::new(KeyKind::Phone, 70000000000)], 30);
+        let phone = &b.rules[0];
+        assert_eq!((phone.pairs, phone.hubs, phone.blocks), (2, 1, 3));
+    }
+
+    #[test]
+    fn pairs_are_deduplicated_across_rules() {
+        let mut a = with_phone(79123456789);
+        a.keys.push(Key::new(KeyKind::Card, 42));
+        a.keys.sort();
+        let b = a.clone();
+        let blk = block(&[a, b], &[0, 0], &["x".into()], &BlockingConfig::default());
+        assert_eq!(blk.pairs, vec![(0, 1)]);
+        assert_eq!(blk.rules.iter().map(|r| r.pairs).sum::<u64>(), 2);
+    }
+}

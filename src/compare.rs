@@ -1,0 +1,639 @@
+//! Stage 3a: comparing two records field by field.
+//!
+//! A record is first reduced to [`Features`]: identifiers as 64-bit keys, the name parts that
+//! comparisons need, the birth date and the city. A pair of features is then mapped to a
+//! [`Comparison`]: one [`Level`] per [`Field`]. The model ([`crate::model`]) turns levels
+//! into weights.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::{hash_str, mix};
+use crate::normalize::{name, Card, DeviceId, NormalizedRecord, Script};
+
+/// The kind of an identifier key; also the domain tag of its hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum KeyKind {
+    /// A phone number.
+    Phone = 1,
+    /// A whole e-mail address.
+    Email = 2,
+    /// The local part of an e-mail address (catches typos in the domain).
+    EmailLocal = 3,
+    /// A loyalty card.
+    Card = 4,
+    /// A device id.
+    Device = 5,
+    /// A social handle.
+    Social = 6,
+    /// A family name (used for term frequencies only).
+    LastName = 7,
+}
+
+impl KeyKind {
+    /// The identifier kinds that block and compare as exact keys, in a fixed order.
+    pub const IDENTIFIERS: [KeyKind; 6] = [
+        KeyKind::Phone,
+        KeyKind::Email,
+        KeyKind::EmailLocal,
+        KeyKind::Card,
+        KeyKind::Device,
+        KeyKind::Social,
+    ];
+
+    /// A short, stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Phone => "phone",
+            KeyKind::Email => "email",
+            KeyKind::EmailLocal => "email_local",
+            KeyKind::Card => "card",
+            KeyKind::Device => "device",
+            KeyKind::Social => "social",
+            KeyKind::LastName => "last_name",
+        }
+    }
+}
+
+/// A typed key: the kind in the top byte, a hash of the canonical value below.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Key(pub u64);
+
+impl Key {
+    /// Builds a key of `kind` from a hash.
+    pub fn new(kind: KeyKind, hash: u64) -> Key {
+        Key(((kind as u64) << 56) | (mix(hash) & 0x00ff_ffff_ffff_ffff))
+    }
+
+    /// The key's kind.
+    pub fn kind(self) -> Option<KeyKind> {
+        Some(match (self.0 >> 56) as u8 {
+            1 => KeyKind::Phone,
+            2 => KeyKind::Email,
+            3 => KeyKind::EmailLocal,
+            4 => KeyKind::Card,
+            5 => KeyKind::Device,
+            6 => KeyKind::Social,
+            7 => KeyKind::LastName,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A key is a hash, not a value: safe to show.
+        write!(
+            f,
+            "Key({:?}, {:014x})",
+            self.kind(),
+            self.0 & 0x00ff_ffff_ffff_ffff
+        )
+    }
+}
+
+/// What comparisons need of one record, compact and free of raw values.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Features {
+    /// Identifier keys, sorted and deduplicated (includes [`KeyKind::LastName`]).
+    pub keys: Vec<Key>,
+    /// Given name, folded Latin.
+    pub first: Option<Box<str>>,
+    /// Root of the given name in the nickname tables.
+    pub first_root: Option<Box<str>>,
+    /// Family name, folded Latin.
+    pub last: Option<Box<str>>,
+    /// The name was written in Arabic script (transliteration lost its vowels).
+    pub abjad: bool,
+    /// Birth date as `yyyymmdd`, 0 when missing.
+    pub dob: u32,
+    /// City key hash, 0 when missing.
+    pub city: u64,
+}
+
+impl fmt::Debug for Features {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Features")
+            .field("keys", &self.keys.len())
+            .field("name", &(self.first.is_some() || self.last.is_some()))
+            .field("dob", &(self.dob != 0))
+            .field("city", &(self.city != 0))
+            .finish()
+    }
+}
+
+fn key_of(kind: KeyKind, s: &str) -> Key {
+    Key::new(kind, hash_str(kind as u8, s))
+}
+
+impl Features {
+    /// Reduces a normalised record to comparison features.
+    pub fn from_normalized(n: &NormalizedRecord) -> Features {
+        let mut keys = Vec::with_capacity(n.phones.len() + 2 * n.emails.len() + 4);
+        for p in &n.phones {
+            keys.push(Key::new(KeyKind::Phone, p.as_u64()));
+        }
+        for e in &n.emails {
+            keys.push(key_of(KeyKind::Email, e.as_str()));
+            if e.local().len() >= 4 {
+                keys.push(key_of(KeyKind::EmailLocal, e.local()));
+            }
+        }
+        for c in &n.cards {
+            let tag = match c {
+                Card::Number(_) => "n",
+                Card::BankHash(_) => "h",
+                Card::BankLast4(_) => "4",
+            };
+            keys.push(Key::new(
+                KeyKind::Card,
+                crate::hash::combine(hash_str(0, tag), hash_str(KeyKind::Card as u8, c.as_str())),
+            ));
+        }
+        for d in &n.devices {
+            let h = match d {
+                DeviceId::Uuid(v) => mix((*v as u64) ^ mix((*v >> 64) as u64)),
+                DeviceId::Opaque(s) => hash_str(KeyKind::Device as u8, s),
+            };
+            keys.push(Key::new(KeyKind::Device, h));
+        }
+        for s in &n.socials {
+            let net = serde_json::to_string(&s.network).unwrap_or_default();
+            keys.push(Key::new(
+                KeyKind::Social,
+                crate::hash::combine(
+                    hash_str(0, &net),
+                    hash_str(KeyKind::Social as u8, s.handle()),
+                ),
+            ));
+        }
+        let (mut first, mut first_root, mut last, mut abjad) = (None, None, None, false);
+        if let Some(nm) = &n.name {
+            first = nm.first.clone();
+            first_root = nm.first_root.clone().or_else(|| nm.first.clone());
+            last = nm.last.clone();
+            abjad = nm.script == Script::Arabic;
+            if let Some(l) = &nm.last {
+                keys.push(key_of(KeyKind::LastName, l));
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let dob = n.birth_date.map_or(0, |d| {
+            d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32
+        });
+        let city = n.city.as_ref().map_or(0, |c| hash_str(9, c.as_str()));
+        Features {
+            keys,
+            first,
+            first_root,
+            last,
+            abjad,
+            dob,
+            city,
+        }
+    }
+
+    /// Keys of one kind.
+    pub fn keys_of(&self, kind: KeyKind) -> impl Iterator<Item = Key> + '_ {
+        self.keys
+            .iter()
+            .copied()
+            .filter(move |k| k.kind() == Some(kind))
+    }
+
+    /// Phonetic key of the given name's root, 0 when missing.
+    pub fn first_phonetic(&self) -> u64 {
+        self.first_root.as_deref().map_or(0, |f| {
+            hash_str(10, &name::phonetic(&skeleton_if(self.abjad, f)))
+        })
+    }
+
+    /// Phonetic key of the family name, 0 when missing.
+    pub fn last_phonetic(&self) -> u64 {
+        self.last.as_deref().map_or(0, |l| {
+            hash_str(11, &name::phonetic(&skeleton_if(self.abjad, l)))
+        })
+    }
+}
+
+/// Names written in Arabic script lose their short vowels in transliteration; comparing their
+/// consonant skeletons lets "mhmd" meet "mohammad".
+fn skeleton_if(abjad: bool, s: &str) -> std::borrow::Cow<'_, str> {
+    if abjad {
+        std::borrow::Cow::Owned(skeleton(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+fn skeleton(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last = None;
+    for (i, c) in s.chars().enumerate() {
+        let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | '\'');
+        if (i == 0 || !vowel) && last != Some(c) {
+            out.push(c);
+            last = Some(c);
+        }
+    }
+    out
+}
+
+/// The fields a pair is compared on, in a fixed order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Any shared phone number.
+    Phone,
+    /// Any shared e-mail address (close: same local part, another domain).
+    Email,
+    /// Any shared loyalty card.
+    Card,
+    /// Any shared device id.
+    Device,
+    /// Any shared social handle.
+    Social,
+    /// Given name (exact, same nickname root, close spelling).
+    FirstName,
+    /// Family name.
+    LastName,
+    /// Birth date (close: day and month swapped, one digit off).
+    BirthDate,
+    /// City.
+    City,
+}
+
+impl Field {
+    /// Every field, in comparison-vector order.
+    pub const ALL: [Field; 9] = [
+        Field::Phone,
+        Field::Email,
+        Field::Card,
+        Field::Device,
+        Field::Social,
+        Field::FirstName,
+        Field::LastName,
+        Field::BirthDate,
+        Field::City,
+    ];
+
+    /// Number of fields.
+    pub const COUNT: usize = 9;
+
+    /// A short, stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Phone => "phone",
+            Field::Email => "email",
+            Field::Card => "card",
+            Field::Device => "device",
+            Field::Social => "social",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::BirthDate => "birth_date",
+            Field::City => "city",
+        }
+    }
+
+    /// The key kind whose exact match this field reports, if it is an identifier.
+    pub fn key_kind(self) -> Option<KeyKind> {
+        match self {
+            Field::Phone => Some(KeyKind::Phone),
+            Field::Email => Some(KeyKind::Email),
+            Field::Card => Some(KeyKind::Card),
+            Field::Device => Some(KeyKind::Device),
+            Field::Social => Some(KeyKind::Social),
+            Field::LastName => Some(KeyKind::LastName),
+            _ => None,
+        }
+    }
+}
+
+/// How well one field agrees between two records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Level {
+    /// One side or both lack the field: no evidence either way.
+    Missing = 0,
+    /// Both present, they disagree.
+    Different = 1,
+    /// Close but not equal (a typo, a swapped day/month, a nickname, another e-mail domain).
+    Close = 2,
+    /// Equal.
+    Exact = 3,
+}
+
+impl Level {
+    /// Number of levels.
+    pub const COUNT: usize = 4;
+
+    fn from_u8(v: u8) -> Level {
+        match v & 3 {
+            0 => Level::Missing,
+            1 => Level::Different,
+            2 => Level::Close,
+            _ => Level::Exact,
+        }
+    }
+}
+
+/// The comparison vector of one pair: a level per field, packed in 18 bits, plus the
+/// frequency of the rarest shared value per identifier field (for term-frequency weights).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Comparison {
+    /// Levels, two bits per field in [`Field::ALL`] order.
+    pub pattern: u32,
+    /// For each field with an exact match on a keyed value: how many records carry that value
+    /// (1 when unknown). Indexed by [`Field::ALL`] position.
+    pub freq: [u32; Field::COUNT],
+}
+
+impl Comparison {
+    /// The level of `field`.
+    pub fn level(&self, field: Field) -> Level {
+        Level::from_u8((self.pattern >> (2 * field as u32)) as u8)
+    }
+
+    fn set(&mut self, field: Field, level: Level) {
+        self.pattern |= (level as u32) << (2 * field as u32);
+    }
+
+    /// `true` when the pair carries a confident contradiction: given names that are neither
+    /// equal, nicknames of one another nor typos, or birth dates that are neither equal nor a
+    /// plausible slip. Such a pair is never linked, and two clusters holding such a pair
+    /// are never merged.
+    pub fn contradicts(&self) -> bool {
+        self.level(Field::FirstName) == Level::Different
+            || self.level(Field::BirthDate) == Level::Different
+    }
+}
+
+/// Term frequencies of keys: how many records carry each value. Values carried by one record
+/// only are not stored.
+pub trait KeyFrequency {
+    /// Number of records carrying `key` (at least 1).
+    fn frequency(&self, key: Key) -> u32;
+}
+
+impl KeyFrequency for () {
+    fn frequency(&self, _: Key) -> u32 {
+        1
+    }
+}
+
+impl<S: std::hash::BuildHasher> KeyFrequency for std::collections::HashMap<Key, u32, S> {
+    fn frequency(&self, key: Key) -> u32 {
+        self.get(&key).copied().unwrap_or(1).max(1)
+    }
+}
+
+/// Compares two records. Symmetric: `compare(a, b) == compare(b, a)`.
+pub fn compare(a: &Features, b: &Features, tf: &impl KeyFrequency) -> Comparison {
+    let mut c = Comparison::default();
+    compare_keys(a, b, tf, &mut c);
+    compare_names(a, b, &mut c);
+    c.set(Field::BirthDate, compare_dates(a.dob, b.dob));
+    c.set(
+        Field::City,
+        match (a.city, b.city) {
+            (0, _) | (_, 0) => Level::Missing,
+            (x, y) if x == y => Level::Exact,
+            _ => Level::Different,
+        },
+    );
+    c
+}
+
+/// Walks the two sorted key lists once, noting per kind whether both have one, and the rarest
+/// shared value.
+fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comparison) {
+    const KINDS: usize = 8;
+    let mut has_a = [false; KINDS];
+    let mut has_b = [false; KINDS];
+    let mut shared = [0u32; KINDS]; // 0 = none, else min frequency
+    for k in &a.keys {
+        has_a[(k.0 >> 56) as usize % KINDS] = true;
+    }
+    for k in &b.keys {
+        has_b[(k.0 >> 56) as usize % KINDS] = true;
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < a.keys.len() && j < b.keys.len() {
+        let (x, y) = (a.keys[i], b.keys[j]);
+        match x.cmp(&y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let kind = (x.0 >> 56) as usize % KINDS;
+                let f = tf.frequency(x);
+                shared[kind] = if shared[kind] == 0 {
+                    f
+                } else {
+                    shared[kind].min(f)
+                };
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let fields = [
+        (Field::Phone, KeyKind::Phone),
+        (Field::Email, KeyKind::Email),
+        (Field::Card, KeyKind::Card),
+        (Field::Device, KeyKind::Device),
+        (Field::Social, KeyKind::Social),
+    ];
+    for (field, kind) in fields {
+        let k = kind as usize;
+        let level = if shared[k] > 0 {
+            c.freq[field as usize] = shared[k];
+            Level::Exact
+        } else if field == Field::Email && shared[KeyKind::EmailLocal as usize] > 0 {
+            Level::Close
+        } else if has_a[k] && has_b[k] {
+            Level::Different
+        } else {
+            Level::Missing
+        };
+        c.set(field, level);
+    }
+    let ln = KeyKind::LastName as usize;
+    if shared[ln] > 0 {
+        c.freq[Field::LastName as usize] = shared[ln];
+    }
+}
+
+/// Jaro-Winkler similarity at or above which two name spellings count as close.
+const NAME_CLOSE: f64 = 0.9;
+
+fn name_level(x: Option<&str>, y: Option<&str>, abjad: bool) -> Level {
+    match (x, y) {
+        (Some(x), Some(y)) => {
+            if x == y {
+                Level::Exact
+            } else if (abjad && skeleton(x) == skeleton(y))
+                || strsim::jaro_winkler(x, y) >= NAME_CLOSE
+            {
+                Level::Close
+            } else {
+                Level::Different
+            }
+        }
+        _ => Level::Missing,
+    }
+}
+
+fn first_level(a: &Features, b: &Features, abjad: bool) -> Level {
+    match name_level(a.first.as_deref(), b.first.as_deref(), abjad) {
+        Level::Different | Level::Close
+            if a.first_root.is_some() && a.first_root == b.first_root =>
+        {
+            Level::Close
+        }
+        l => l,
+    }
+}
+
+fn compare_names(a: &Features, b: &Features, c: &mut Comparison) {
+    let abjad = a.abjad != b.abjad;
+    let first = first_level(a, b, abjad);
+    let last = name_level(a.last.as_deref(), b.last.as_deref(), abjad);
+    // The same two names in swapped order ("Ivanov Ivan" typed as first "Ivanov").
+    let (first, last) = if first == Level::Different && last == Level::Different {
+        let f2 = name_level(a.first.as_deref(), b.last.as_deref(), abjad);
+        let l2 = name_level(a.last.as_deref(), b.first.as_deref(), abjad);
+        if f2 >= Level::Close && l2 >= Level::Close {
+            (Level::Close, Level::Close)
+        } else {
+            (first, last)
+        }
+    } else {
+        (first, last)
+    };
+    c.set(Field::FirstName, first);
+    c.set(Field::LastName, last);
+}
+
+/// Birth dates: equal; close when day and month are swapped, one digit differs, or only the
+/// year differs by one; different otherwise.
+fn compare_dates(a: u32, b: u32) -> Level {
+    if a == 0 || b == 0 {
+        return Level::Missing;
+    }
+    if a == b {
+        return Level::Exact;
+    }
+    let split = |d: u32| (d / 10_000, d / 100 % 100, d % 100);
+    let (ya, ma, da) = split(a);
+    let (yb, mb, db) = split(b);
+    if ya == yb && ma == db && da == mb {
+        return Level::Close;
+    }
+    let digits = |d: u32| {
+        let mut out = [0u8; 8];
+        let mut v = d;
+        for slot in out.iter_mut().rev() {
+            *slot = (v % 10) as u8;
+            v /= 10;
+        }
+        out
+    };
+    let (x, y) = (digits(a), digits(b));
+    let differing = x.iter().zip(&y).filter(|(p, q)| p != q).count();
+    if differing == 1 || (ma == mb && da == db && ya.abs_diff(yb) == 1) {
+        Level::Close
+    } else {
+        Level::Different
+    }
+}
+
+/// `true` when two records confidently disagree on who they are (given name or birth date,
+/// see [`Comparison::contradicts`]). Identifiers are not looked at.
+pub fn conflict(a: &Features, b: &Features) -> bool {
+    let mut c = Comparison::default();
+    compare_names(a, b, &mut c);
+    c.set(Field::BirthDate, compare_dates(a.dob, b.dob));
+    c.contradicts()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feat(first: &str, last: &str, dob: u32) -> Features {
+        Features {
+            first: Some(first.into()),
+            first_root: Some(first.into()),
+            last: Some(last.into()),
+            dob,
+            ..Features::default()
+        }
+    }
+
+    #[test]
+    fn date_levels() {
+        assert_eq!(compare_dates(19900305, 19900305), Level::Exact);
+        assert_eq!(compare_dates(19900305, 19900503), Level::Close);
+        assert_eq!(compare_dates(19900305, 19900306), Level::Close);
+        assert_eq!(compare_dates(19900305, 19910305), Level::Close);
+        assert_eq!(compare_dates(19900305, 19851120), Level::Different);
+        assert_eq!(compare_dates(0, 19851120), Level::Missing);
+    }
+
+    #[test]
+    fn name_levels_and_swaps() {
+        let a = feat("ivan", "petrov", 0);
+        let b = feat("petrov", "ivan", 0);
+        let c = compare(&a, &b, &());
+        assert_eq!(c.level(Field::FirstName), Level::Close);
+        assert_eq!(c.level(Field::LastName), Level::Close);
+        let d = compare(&a, &feat("boris", "petrov", 0), &());
+        assert_eq!(d.level(Field::FirstName), Level::Different);
+        assert_eq!(d.level(Field::LastName), Level::Exact);
+        assert!(d.contradicts());
+        let e = compare(&a, &feat("ivna", "petrov", 0), &());
+        assert_eq!(e.level(Field::FirstName), Level::Close);
+    }
+
+    #[test]
+    fn abjad_skeletons_meet() {
+        let mut a = feat("mhmd", "rzayy", 0);
+        a.abjad = true;
+        let b = feat("mohammad", "rezaei", 0);
+        let c = compare(&a, &b, &());
+        assert_eq!(c.level(Field::FirstName), Level::Close);
+    }
+
+    #[test]
+    fn keys_and_frequencies() {
+        let p = Key::new(KeyKind::Phone, 79123456789);
+        let q = Key::new(KeyKind::Phone, 79030000001);
+        let mut a = feat("anna", "ivanova", 0);
+        a.keys = vec![p];
+        let mut b = feat("anna", "ivanova", 0);
+        b.keys = vec![p, q];
+        b.keys.sort();
+        let mut tf = std::collections::HashMap::new();
+        tf.insert(p, 3u32);
+        let c = compare(&a, &b, &tf);
+        assert_eq!(c.level(Field::Phone), Level::Exact);
+        assert_eq!(c.freq[Field::Phone as usize], 3);
+        assert_eq!(c.level(Field::Email), Level::Missing);
+        let mut d = feat("anna", "ivanova", 0);
+        d.keys = vec![q];
+        assert_eq!(compare(&a, &d, &()).level(Field::Phone), Level::Different);
+    }
+
+    #[test]
+    fn symmetric() {
+        let a = feat("aleksei", "smirnov", 19800101);
+        let b = feat("smirnov", "aleksey", 19800110);
+        assert_eq!(compare(&a, &b, &()), compare(&b, &a, &()));
+    }
+}
