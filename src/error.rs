@@ -105,7 +105,7 @@ impl fmt::Display for Error {
                 if let Some(p) = path {
                     write!(f, "{}", p.display())?;
                     if let Some(l) = line {
-                        write!(f, ":{l}")?;
+                        write!(f, ": line {l}")?;
                     }
                     write!(f, ": ")?;
                 } else if let Some(l) = line {

@@ -30,6 +30,7 @@
 //! - [`cluster`]: union-find over accepted pairs, guarded against contradictions.
 //! - [`golden`]: survivorship into golden records.
 //! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
+//! - [`io`]: reading CSV / JSON Lines exports with column mapping and reported skips; writers.
 //! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -40,6 +41,7 @@ pub mod compare;
 pub mod error;
 pub mod golden;
 mod hash;
+pub mod io;
 pub mod model;
 pub mod normalize;
 pub mod record;

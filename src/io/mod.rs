@@ -1,0 +1,774 @@
+//! Reading customer exports (CSV, JSON Lines) into [`Record`]s, and writing results.
+//!
+//! Columns are mapped from common header names in English and Russian (`phone`, `телефон`,
+//! `email`, `почта`, `card`, `карта`, `idfa`, `instagram`, `фамилия`, `дата рождения`, ...) or
+//! explicitly. A row that cannot be read is skipped and reported with its line number and a
+//! reason, never its values; a file that cannot be read at all is an [`Error`].
+//!
+//! ```
+//! use omnilink::io::{read_csv_bytes, ReadOptions};
+//! let csv = "id;Телефон;E-mail\n1;8 912 345-67-89;anna@mail.ru\n2;\"unterminated\n";
+//! let out = read_csv_bytes(csv.as_bytes(), &ReadOptions::new("crm")).unwrap_err();
+//! assert!(out.to_string().contains("line 3"));
+//! ```
+
+mod write;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::normalize::Network;
+use crate::{Error, Record, Result};
+
+pub use write::{write_customers, write_hubs, write_memberships, write_pairs, write_summary};
+
+/// What a column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Column {
+    /// The record's id in its source.
+    Id,
+    /// The source (channel) name.
+    Source,
+    /// Country code.
+    Country,
+    /// Phone numbers.
+    Phone,
+    /// E-mail addresses.
+    Email,
+    /// Card numbers.
+    Card,
+    /// Device ids.
+    Device,
+    /// Social handles or profile URLs of any network.
+    Social,
+    /// Instagram handles.
+    Instagram,
+    /// Telegram handles.
+    Telegram,
+    /// VK handles.
+    Vk,
+    /// X (Twitter) handles.
+    X,
+    /// Facebook handles.
+    Facebook,
+    /// TikTok handles.
+    Tiktok,
+    /// The whole name.
+    FullName,
+    /// Given name.
+    FirstName,
+    /// Patronymic or middle name.
+    MiddleName,
+    /// Family name.
+    LastName,
+    /// Birth date.
+    BirthDate,
+    /// City.
+    City,
+    /// Last update time.
+    UpdatedAt,
+    /// Not used.
+    Ignore,
+}
+
+impl Column {
+    fn parse(s: &str) -> Option<Column> {
+        serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
+    }
+
+    fn network(self) -> Option<Network> {
+        Some(match self {
+            Column::Instagram => Network::Instagram,
+            Column::Telegram => Network::Telegram,
+            Column::Vk => Network::Vk,
+            Column::X => Network::X,
+            Column::Facebook => Network::Facebook,
+            Column::Tiktok => Network::TikTok,
+            _ => return None,
+        })
+    }
+
+    /// `true` for columns that hold an identifier or a name (what matching needs).
+    fn is_evidence(self) -> bool {
+        !matches!(
+            self,
+            Column::Id | Column::Source | Column::Country | Column::UpdatedAt | Column::Ignore
+        )
+    }
+}
+
+static HEADER_NAMES: LazyLock<Vec<(String, Column)>> = LazyLock::new(|| {
+    let mut out = Vec::new();
+    for line in include_str!("../data/columns.txt").lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((col, names)) = line.split_once(':') {
+            if let Some(c) = Column::parse(col) {
+                out.extend(names.split(',').map(|n| (fold_header(n), c)));
+            }
+        }
+    }
+    out
+});
+
+fn fold_header(h: &str) -> String {
+    let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+    let mut out = String::with_capacity(h.len());
+    for c in h.chars() {
+        let c = if c == ' ' || c == '-' || c == '.' {
+            '_'
+        } else {
+            c
+        };
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// The column a header name maps to by default, if any.
+///
+/// ```
+/// use omnilink::io::{column_for_header, Column};
+/// assert_eq!(column_for_header("Дата рождения"), Some(Column::BirthDate));
+/// assert_eq!(column_for_header("E-mail"), Some(Column::Email));
+/// assert_eq!(column_for_header("favourite colour"), None);
+/// ```
+pub fn column_for_header(header: &str) -> Option<Column> {
+    let h = fold_header(header);
+    HEADER_NAMES.iter().find(|(n, _)| *n == h).map(|&(_, c)| c)
+}
+
+/// How to read one input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Source name for records without a source column.
+    pub source: String,
+    /// Field delimiter; detected from the header line when `None`.
+    pub delimiter: Option<u8>,
+    /// Explicit mappings, header name -> column; they win over the defaults.
+    pub columns: BTreeMap<String, Column>,
+    /// A row with a longer cell is skipped.
+    pub max_cell_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            source: "input".into(),
+            delimiter: None,
+            columns: BTreeMap::new(),
+            max_cell_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Default options with a source name.
+    pub fn new(source: impl Into<String>) -> Self {
+        ReadOptions {
+            source: source.into(),
+            ..ReadOptions::default()
+        }
+    }
+}
+
+/// Why a row was skipped. Never holds a value from the row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// A cell is not valid UTF-8.
+    InvalidUtf8 {
+        /// The column's header.
+        column: String,
+    },
+    /// The row has another number of fields than the header.
+    Ragged {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the row.
+        found: usize,
+    },
+    /// A cell is longer than the limit.
+    CellTooLong {
+        /// The column's header.
+        column: String,
+        /// Its length in bytes.
+        bytes: usize,
+    },
+    /// A JSON Lines row that is not a JSON object.
+    InvalidJson,
+    /// A row with no identifier and no name in it.
+    NoEvidence,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::InvalidUtf8 { column } => write!(f, "invalid UTF-8 in column `{column}`"),
+            SkipReason::Ragged { expected, found } => {
+                write!(f, "{found} fields where the header has {expected}")
+            }
+            SkipReason::CellTooLong { column, bytes } => {
+                write!(f, "cell in column `{column}` is {bytes} bytes long")
+            }
+            SkipReason::InvalidJson => f.write_str("not a JSON object"),
+            SkipReason::NoEvidence => f.write_str("no identifier and no name"),
+        }
+    }
+}
+
+/// A row that was not turned into a record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    /// The input's name (file path or source).
+    pub input: String,
+    /// The 1-based line the row starts on.
+    pub line: u64,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: SkipReason,
+}
+
+/// What reading one input gave.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ReadOutcome {
+    /// Records read, in input order.
+    pub records: Vec<Record>,
+    /// Rows skipped, with line numbers and reasons.
+    pub skipped: Vec<Skip>,
+    /// Data rows seen (`records.len() + skipped.len()`).
+    pub rows: u64,
+    /// Records whose id repeated an earlier one of the same source; they are kept, with
+    /// `#L<line>` appended to the id.
+    pub duplicate_ids: u64,
+    /// The header and the column each maps to.
+    pub columns: Vec<(String, Column)>,
+}
+
+struct Mapping {
+    columns: Vec<Column>,
+    headers: Vec<String>,
+}
+
+fn map_headers(headers: &[String], opts: &ReadOptions, input: &str) -> Result<Mapping> {
+    let explicit: BTreeMap<String, Column> = opts
+        .columns
+        .iter()
+        .map(|(k, v)| (fold_header(k), *v))
+        .collect();
+    let columns: Vec<Column> = headers
+        .iter()
+        .map(|h| {
+            explicit
+                .get(&fold_header(h))
+                .copied()
+                .or_else(|| column_for_header(h))
+                .unwrap_or(Column::Ignore)
+        })
+        .collect();
+    if !columns.iter().any(|c| c.is_evidence()) {
+        return Err(Error::input(
+            Some(input.into()),
+            Some(1),
+            format!(
+                "no identifier or name column found; columns are: {}; map them with a config \
+                 file or --column NAME=KIND",
+                headers.join(", ")
+            ),
+        ));
+    }
+    Ok(Mapping {
+        columns,
+        headers: headers.to_vec(),
+    })
+}
+
+fn push_cell(r: &mut Record, col: Column, v: &str) {
+    let v = v.trim();
+    if v.is_empty() {
+        return;
+    }
+    let set = |slot: &mut Option<String>| {
+        *slot = Some(match slot.take() {
+            Some(old) => format!("{old} {v}"),
+            None => v.to_string(),
+        })
+    };
+    match col {
+        Column::Id => r.id = v.to_string(),
+        Column::Source => r.source = v.to_string(),
+        Column::Country => r.country = Some(v.to_string()),
+        Column::Phone => r.phones.push(v.to_string()),
+        Column::Email => r.emails.push(v.to_string()),
+        Column::Card => r.cards.push(v.to_string()),
+        Column::Device => r.devices.push(v.to_string()),
+        Column::Social => r.socials.push(crate::SocialInput {
+            network: None,
+            value: v.to_string(),
+        }),
+        Column::FullName => set(&mut r.full_name),
+        Column::FirstName => set(&mut r.first_name),
+        Column::MiddleName => set(&mut r.middle_name),
+        Column::LastName => set(&mut r.last_name),
+        Column::BirthDate => r.birth_date = Some(v.to_string()),
+        Column::City => r.city = Some(v.to_string()),
+        Column::UpdatedAt => r.updated_at = Some(v.to_string()),
+        Column::Ignore => {}
+        social => r.socials.push(crate::SocialInput {
+            network: social.network(),
+            value: v.to_string(),
+        }),
+    }
+}
+
+fn has_evidence(r: &Record) -> bool {
+    !(r.phones.is_empty()
+        && r.emails.is_empty()
+        && r.cards.is_empty()
+        && r.devices.is_empty()
+        && r.socials.is_empty()
+        && r.full_name.is_none()
+        && r.first_name.is_none()
+        && r.last_name.is_none())
+}
+
+/// Assigns ids to records without one and disambiguates repeated ids.
+struct Ids {
+    seen: HashSet<(String, String)>,
+    duplicates: u64,
+}
+
+impl Ids {
+    fn fix(&mut self, r: &mut Record, line: u64) {
+        if r.id.is_empty() {
+            r.id = format!("L{line}");
+        }
+        if !self.seen.insert((r.source.clone(), r.id.clone())) {
+            self.duplicates += 1;
+            r.id = format!("{}#L{line}", r.id);
+            self.seen.insert((r.source.clone(), r.id.clone()));
+        }
+    }
+}
+
+fn detect_delimiter(first_line: &[u8]) -> u8 {
+    let mut best = (0usize, b',');
+    for d in [b',', b';', b'\t', b'|'] {
+        let mut n = 0;
+        let mut quoted = false;
+        for &b in first_line {
+            if b == b'"' {
+                quoted = !quoted;
+            } else if b == d && !quoted {
+                n += 1;
+            }
+        }
+        if n > best.0 {
+            best = (n, d);
+        }
+    }
+    best.1
+}
+
+fn strip_bom(data: &[u8]) -> &[u8] {
+    data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data)
+}
+
+/// Reads a CSV export from bytes. `opts.source` names the input in reports.
+pub fn read_csv_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> {
+    read_csv_named(data, opts, &opts.source.clone())
+}
+
+fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
+    let data = strip_bom(data);
+    if data.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::input(Some(input.into()), None, "the file is empty"));
+    }
+    let first_line = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let delimiter = opts
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(first_line));
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(data);
+    let header = rdr
+        .byte_headers()
+        .map_err(|e| Error::input(Some(input.into()), Some(1), format!("header: {e}")))?
+        .clone();
+    let headers: Vec<String> = header
+        .iter()
+        .map(|h| {
+            std::str::from_utf8(h)
+                .map(|s| s.trim().to_string())
+                .map_err(|_| {
+                    Error::input(
+                    Some(input.into()),
+                    Some(1),
+                    "the header is not UTF-8; convert the file to UTF-8 first (other encodings, \
+                     such as Windows-1251, are not supported)",
+                )
+                })
+        })
+        .collect::<Result<_>>()?;
+    let map = map_headers(&headers, opts, input)?;
+    let total_lines =
+        data.iter().filter(|&&b| b == b'\n').count() as u64 + u64::from(!data.ends_with(b"\n"));
+
+    let mut out = ReadOutcome {
+        columns: map
+            .headers
+            .iter()
+            .cloned()
+            .zip(map.columns.iter().copied())
+            .collect(),
+        ..ReadOutcome::default()
+    };
+    let mut ids = Ids {
+        seen: HashSet::new(),
+        duplicates: 0,
+    };
+    let mut utf8_errors = 0u64;
+    let mut last_line = 0;
+    let mut row = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line());
+                return Err(Error::input(
+                    Some(input.into()),
+                    line,
+                    format!("CSV: {}", e.kind_name()),
+                ));
+            }
+        }
+        let line = row.position().map_or(0, |p| p.line());
+        last_line = line;
+        if row.len() == 1
+            && row
+                .get(0)
+                .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
+        {
+            continue; // a blank line
+        }
+        out.rows += 1;
+        let skip = |reason| Skip {
+            input: input.to_string(),
+            line,
+            reason,
+        };
+        if row.len() != map.columns.len() {
+            out.skipped.push(skip(SkipReason::Ragged {
+                expected: map.columns.len(),
+                found: row.len(),
+            }));
+            continue;
+        }
+        let mut r = Record::new("", opts.source.clone());
+        let mut bad = None;
+        for (i, cell) in row.iter().enumerate() {
+            let col = map.columns[i];
+            if col == Column::Ignore {
+                continue;
+            }
+            if cell.len() > opts.max_cell_bytes {
+                bad = Some(SkipReason::CellTooLong {
+                    column: map.headers[i].clone(),
+                    bytes: cell.len(),
+                });
+                break;
+            }
+            match std::str::from_utf8(cell) {
+                Ok(s) => push_cell(&mut r, col, s),
+                Err(_) => {
+                    bad = Some(SkipReason::InvalidUtf8 {
+                        column: map.headers[i].clone(),
+                    });
+                    utf8_errors += 1;
+                    break;
+                }
+            }
+        }
+        if bad.is_none() && !has_evidence(&r) {
+            bad = Some(SkipReason::NoEvidence);
+        }
+        match bad {
+            Some(reason) => out.skipped.push(skip(reason)),
+            None => {
+                ids.fix(&mut r, line);
+                out.records.push(r);
+            }
+        }
+        if out.rows == 200 && utf8_errors > 100 {
+            return Err(Error::input(
+                Some(input.into()),
+                None,
+                "most rows are not UTF-8; convert the file to UTF-8 first (other encodings, such \
+                 as Windows-1251, are not supported)",
+            ));
+        }
+    }
+    // A quote never closed swallows the rest of the file into the last row.
+    if data.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+        return Err(Error::input(
+            Some(input.into()),
+            Some(last_line),
+            "unterminated quoted field: the row starting here runs to the end of the file",
+        ));
+    }
+    if out.rows == 0 {
+        return Err(Error::input(
+            Some(input.into()),
+            None,
+            "the file has a header but no rows",
+        ));
+    }
+    out.duplicate_ids = ids.duplicates;
+    Ok(out)
+}
+
+trait KindName {
+    fn kind_name(&self) -> String;
+}
+
+impl KindName for csv::Error {
+    /// The error's kind without any data from the file.
+    fn kind_name(&self) -> String {
+        match self.kind() {
+            csv::ErrorKind::Io(e) => format!("read error: {e}"),
+            csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
+            csv::ErrorKind::UnequalLengths { .. } => "rows of unequal length".into(),
+            _ => "malformed CSV".into(),
+        }
+    }
+}
+
+/// Reads JSON Lines: one JSON object per line, keys mapped like CSV headers. Values may be
+/// strings, numbers or arrays of them.
+pub fn read_jsonl_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> {
+    read_jsonl_named(data, opts, &opts.source.clone())
+}
+
+fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
+    let data = strip_bom(data);
+    if data.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::input(Some(input.into()), None, "the file is empty"));
+    }
+    let explicit: BTreeMap<String, Column> = opts
+        .columns
+        .iter()
+        .map(|(k, v)| (fold_header(k), *v))
+        .collect();
+    let mut out = ReadOutcome::default();
+    let mut ids = Ids {
+        seen: HashSet::new(),
+        duplicates: 0,
+    };
+    let mut seen_keys: BTreeMap<String, Column> = BTreeMap::new();
+    for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
+        let line = i as u64 + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        out.rows += 1;
+        let skip = |reason| Skip {
+            input: input.to_string(),
+            line,
+            reason,
+        };
+        if raw.len() > opts.max_cell_bytes.saturating_mul(16) {
+            out.skipped.push(skip(SkipReason::CellTooLong {
+                column: "(line)".into(),
+                bytes: raw.len(),
+            }));
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(raw) else {
+            out.skipped.push(skip(SkipReason::InvalidUtf8 {
+                column: "(line)".into(),
+            }));
+            continue;
+        };
+        let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(text)
+        else {
+            out.skipped.push(skip(SkipReason::InvalidJson));
+            continue;
+        };
+        let mut r = Record::new("", opts.source.clone());
+        let mut bad = None;
+        for (k, v) in &obj {
+            let folded = fold_header(k);
+            let col = explicit
+                .get(&folded)
+                .copied()
+                .or_else(|| column_for_header(k))
+                .unwrap_or(Column::Ignore);
+            seen_keys.entry(k.clone()).or_insert(col);
+            if col == Column::Ignore {
+                continue;
+            }
+            let values: Vec<String> = match v {
+                serde_json::Value::String(s) => vec![s.clone()],
+                serde_json::Value::Number(n) => vec![n.to_string()],
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .filter_map(|x| match x {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for s in values {
+                if s.len() > opts.max_cell_bytes {
+                    bad = Some(SkipReason::CellTooLong {
+                        column: k.clone(),
+                        bytes: s.len(),
+                    });
+                    break;
+                }
+                push_cell(&mut r, col, &s);
+            }
+        }
+        if bad.is_none() && !has_evidence(&r) {
+            bad = Some(SkipReason::NoEvidence);
+        }
+        match bad {
+            Some(reason) => out.skipped.push(skip(reason)),
+            None => {
+                ids.fix(&mut r, line);
+                out.records.push(r);
+            }
+        }
+    }
+    out.duplicate_ids = ids.duplicates;
+    out.columns = seen_keys.into_iter().collect();
+    if out.rows > 0 && out.records.is_empty() && !out.columns.iter().any(|(_, c)| c.is_evidence()) {
+        let names: Vec<&str> = out.columns.iter().map(|(k, _)| k.as_str()).collect();
+        return Err(Error::input(
+            Some(input.into()),
+            None,
+            format!(
+                "no identifier or name field found; fields are: {}",
+                names.join(", ")
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads a file, CSV or JSON Lines by extension (`.jsonl`, `.ndjson`, `.json` are JSON Lines).
+/// Without a source in `opts`, the file's stem names the source.
+pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
+    let data = std::fs::read(path).map_err(|e| Error::io(Some(path.to_path_buf()), e))?;
+    let name = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(ext.as_str(), "jsonl" | "ndjson" | "json") {
+        read_jsonl_named(&data, opts, &name)
+    } else {
+        read_csv_named(&data, opts, &name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Result<ReadOutcome> {
+        read_csv_bytes(s.as_bytes(), &ReadOptions::new("t"))
+    }
+
+    #[test]
+    fn maps_russian_and_english_headers() {
+        let out = read(
+            "\u{feff}ID;Телефон;Почта;Фамилия;Имя;Дата рождения;Instagram\n\
+                        7;8 912 345 67 89;a@b.ru;Петрова;Анна;01.02.1990;@anna\n",
+        )
+        .unwrap();
+        assert_eq!(out.records.len(), 1);
+        let r = &out.records[0];
+        assert_eq!(r.id, "7");
+        assert_eq!(r.phones.len(), 1);
+        assert_eq!(r.emails.len(), 1);
+        assert!(r.first_name.is_some() && r.last_name.is_some() && r.birth_date.is_some());
+        assert_eq!(r.socials[0].network, Some(Network::Instagram));
+    }
+
+    #[test]
+    fn skips_ragged_and_bad_utf8_with_lines() {
+        let mut data = b"id,phone,email\n1,+79123456789,a@b.ru\n2,+79123456780\n3,".to_vec();
+        data.extend_from_slice(b"\xff\xfe,c@d.ru\n4,+79123456781,e@f.ru\n");
+        let out = read_csv_bytes(&data, &ReadOptions::new("t")).unwrap();
+        assert_eq!(out.rows, 4);
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.skipped.len(), 2);
+        assert_eq!(out.skipped[0].line, 3);
+        assert!(matches!(
+            out.skipped[0].reason,
+            SkipReason::Ragged {
+                expected: 3,
+                found: 2
+            }
+        ));
+        assert_eq!(out.skipped[1].line, 4);
+        assert!(matches!(
+            out.skipped[1].reason,
+            SkipReason::InvalidUtf8 { .. }
+        ));
+    }
+
+    #[test]
+    fn errors_name_the_problem_not_the_values() {
+        let e = read("colour,size\nred,9123456789\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("colour, size"), "{e}");
+        assert!(!e.contains("9123456789"));
+        assert!(read("").is_err());
+        assert!(read("id,phone\n")
+            .unwrap_err()
+            .to_string()
+            .contains("no rows"));
+    }
+
+    #[test]
+    fn duplicate_ids_are_kept_and_counted() {
+        let out = read("id,phone\n1,+79123456789\n1,+79123456780\n").unwrap();
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.duplicate_ids, 1);
+        assert_ne!(out.records[0].id, out.records[1].id);
+    }
+
+    #[test]
+    fn jsonl_rows() {
+        let data = "{\"id\":\"a\",\"phone\":[\"+79123456789\"],\"email\":\"x@y.ru\"}\n\nnot json\n{\"id\":5,\"card\":12345}\n";
+        let out = read_jsonl_bytes(data.as_bytes(), &ReadOptions::new("j")).unwrap();
+        assert_eq!(out.rows, 3);
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[1].id, "5");
+        assert_eq!(out.skipped[0].line, 3);
+        assert_eq!(out.records[0].phones, vec!["+79123456789".to_string()]);
+    }
+}
