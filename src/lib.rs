@@ -49,4 +49,6 @@ pub mod resolve;
 
 pub use error::{Error, ErrorKind, Result};
 pub use record::{Record, RecordId, SocialInput};
-pub use resolve::{resolve, Config, Customer, CustomerId, Membership, Resolution, Stats};
+pub use resolve::{
+    resolve, resolve_with_progress, Config, Customer, CustomerId, Membership, Resolution, Stats,
+};

@@ -1,1 +1,490 @@
-fn main() {}
+//! `omnilink`: deduplicate customer exports from the command line.
+
+#![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use omnilink::io::{self, Column, ReadOptions, Skip};
+use omnilink::{Config, Error, Record};
+
+/// The bundled sample export, used when `resolve` gets no input.
+const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data");
+
+#[derive(Parser)]
+#[command(
+    name = "omnilink",
+    version,
+    about = "Identity resolution for omnichannel customer data",
+    long_about = "Turns the records of many channels (web, app, store tills, call centre, \
+                  messengers, e-mail) into customers: normalises identifiers, blocks, scores \
+                  pairs with a Fellegi-Sunter model, clusters them and writes golden records."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Resolve one or more exports (CSV or JSON Lines) into customers.
+    #[command(after_help = "Examples:\n  \
+        omnilink resolve                                   # the bundled sample\n  \
+        omnilink resolve web.csv till.csv app.jsonl -o out --region RU\n  \
+        omnilink resolve crm.csv --column 'Моб. тел=phone' --config omnilink.toml --pairs\n\n\
+        Outputs in DIR: customers.csv, memberships.csv, hubs.csv, summary.json (and pairs.csv \
+        with --pairs). Exit codes: 0 success, 1 bad input, 2 usage.")]
+    Resolve(ResolveArgs),
+    /// Show the score of one pair of records, comparison by comparison.
+    #[command(
+        after_help = "Example:\n  omnilink explain web.csv till.csv --pair web/17 till/4411\n\n\
+        A record is named SOURCE/ID, or just ID when it is unique."
+    )]
+    Explain {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The two records.
+        #[arg(long, num_args = 2, value_names = ["ID1", "ID2"], required = true)]
+        pair: Vec<String>,
+    },
+}
+
+#[derive(clap::Args)]
+struct InputArgs {
+    /// Input files (CSV, or JSON Lines with .jsonl/.ndjson/.json). None: the bundled sample.
+    inputs: Vec<PathBuf>,
+    /// A TOML config file (sections `[resolve]` and `[input]`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Default region for phones without a country code (two-letter code, e.g. RU).
+    #[arg(long)]
+    region: Option<String>,
+    /// Map a header explicitly: --column 'HEADER=KIND' (kinds: phone, email, card, device,
+    /// social, instagram, telegram, vk, first_name, last_name, full_name, birth_date, city, id,
+    /// source, country, updated_at, ignore).
+    #[arg(long = "column", value_name = "HEADER=KIND")]
+    columns: Vec<String>,
+    /// Field delimiter (detected from the header when not given).
+    #[arg(long)]
+    delimiter: Option<char>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(clap::Args)]
+struct ResolveArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output directory.
+    #[arg(short, long, default_value = "omnilink-out")]
+    out: PathBuf,
+    /// Also write pairs.csv with every linked pair's score and field weights.
+    #[arg(long)]
+    pairs: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+    /// Allow identifier values in messages (off by default: logs carry no personal data).
+    #[arg(long)]
+    show_values: bool,
+}
+
+/// The config file.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    resolve: Config,
+    input: InputConfig,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct InputConfig {
+    columns: BTreeMap<String, Column>,
+    delimiter: Option<char>,
+}
+
+/// A failure and its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure {
+            code: 1,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+struct Loaded {
+    records: Vec<Record>,
+    skipped: Vec<Skip>,
+    rows: u64,
+    duplicate_ids: u64,
+    config: Config,
+    inputs: Vec<String>,
+    read_ms: f64,
+}
+
+/// Reports progress: a spinner on a terminal, plain lines otherwise, nothing when quiet.
+struct Progress {
+    bar: Option<ProgressBar>,
+    plain: bool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        let tty = std::io::stderr().is_terminal();
+        let bar = (!quiet && tty).then(|| {
+            let b = ProgressBar::new_spinner();
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
+        Progress {
+            bar,
+            plain: !quiet && !tty,
+        }
+    }
+
+    fn stage(&self, msg: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(msg.to_string());
+        } else if self.plain {
+            eprintln!("omnilink: {msg}");
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn sample_inputs() -> Result<Vec<PathBuf>, Failure> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(SAMPLE_DIR)
+        .map_err(|e| Failure::from(Error::io(Some(SAMPLE_DIR.into()), e)))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv" || x == "jsonl"))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("truth"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
+    let t = Instant::now();
+    let file: FileConfig = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Failure::from(Error::io(Some(p.clone()), e)))?;
+            toml::from_str(&text).map_err(|e| {
+                Failure::from(Error::config(format!("{}: {}", p.display(), e.message())))
+            })?
+        }
+        None => FileConfig::default(),
+    };
+    let mut config = file.resolve;
+    if let Some(r) = &args.region {
+        config.context.region = Some(
+            r.parse()
+                .map_err(|_| usage(format!("--region: `{r}` is not a two-letter country code")))?,
+        );
+    }
+    let mut columns = file.input.columns;
+    for spec in &args.columns {
+        let (h, k) = spec
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--column expects HEADER=KIND, got `{spec}`")))?;
+        let kind: Column = serde_json::from_value(serde_json::Value::String(k.trim().into()))
+            .map_err(|_| usage(format!("--column: unknown kind `{}`", k.trim())))?;
+        columns.insert(h.trim().to_string(), kind);
+    }
+    let delimiter = match args.delimiter.or(file.input.delimiter) {
+        Some(c) if c.is_ascii() => Some(c as u8),
+        Some(_) => return Err(usage("the delimiter must be an ASCII character")),
+        None => None,
+    };
+    let inputs = if args.inputs.is_empty() {
+        sample_inputs()?
+    } else {
+        args.inputs.clone()
+    };
+    let mut out = Loaded {
+        records: Vec::new(),
+        skipped: Vec::new(),
+        rows: 0,
+        duplicate_ids: 0,
+        config,
+        inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
+        read_ms: 0.0,
+    };
+    for path in &inputs {
+        progress.stage(&format!("reading {}", path.display()));
+        let source = path
+            .file_stem()
+            .map_or_else(|| "input".to_string(), |s| s.to_string_lossy().into_owned());
+        let opts = {
+            let mut o = ReadOptions::new(source);
+            o.columns = columns.clone();
+            o.delimiter = delimiter;
+            o
+        };
+        let read = io::read_path(path, &opts)?;
+        out.rows += read.rows;
+        out.duplicate_ids += read.duplicate_ids;
+        out.skipped.extend(read.skipped);
+        out.records.extend(read.records);
+    }
+    out.read_ms = t.elapsed().as_secs_f64() * 1000.0;
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    inputs: &'a [String],
+    rows_read: u64,
+    records_resolved: u64,
+    rows_skipped: u64,
+    skipped: &'a [Skip],
+    duplicate_ids: u64,
+    hubs: usize,
+    stats: &'a omnilink::Stats,
+    read_ms: f64,
+    write_ms: f64,
+    total_ms: f64,
+}
+
+fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let progress = Progress::new(args.quiet || args.json);
+    let loaded = load(&args.input, &progress)?;
+    if loaded.records.is_empty() {
+        return Err(Failure::from(Error::input(
+            None,
+            None,
+            format!(
+                "no readable records ({} rows skipped)",
+                loaded.skipped.len()
+            ),
+        )));
+    }
+    let res = omnilink::resolve_with_progress(&loaded.records, &loaded.config, &|stage| {
+        progress.stage(stage)
+    })?;
+    progress.stage("writing");
+    let t = Instant::now();
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Failure::from(Error::io(Some(args.out.clone()), e)))?;
+    let out = |name: &str| args.out.join(name);
+    io::write_customers(&out("customers.csv"), &res)?;
+    io::write_memberships(&out("memberships.csv"), &loaded.records, &res)?;
+    io::write_hubs(&out("hubs.csv"), &res)?;
+    if args.pairs {
+        io::write_pairs(&out("pairs.csv"), &loaded.records, &res)?;
+    }
+    let write_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let summary = Summary {
+        inputs: &loaded.inputs,
+        rows_read: loaded.rows,
+        records_resolved: res.memberships.len() as u64,
+        rows_skipped: loaded.skipped.len() as u64,
+        skipped: &loaded.skipped,
+        duplicate_ids: loaded.duplicate_ids,
+        hubs: res.hubs.len(),
+        stats: &res.stats,
+        read_ms: loaded.read_ms,
+        write_ms,
+        total_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    io::write_summary(&out("summary.json"), &summary)?;
+    progress.finish();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        );
+    } else if !args.quiet {
+        print_summary(&summary, &args.out);
+    }
+    Ok(())
+}
+
+fn print_summary(s: &Summary<'_>, out: &Path) {
+    let st = s.stats;
+    println!("omnilink: {} input(s)", s.inputs.len());
+    println!(
+        "  rows read        {:>10}   resolved {}   skipped {}",
+        s.rows_read, s.records_resolved, s.rows_skipped
+    );
+    for k in s.skipped.iter().take(10) {
+        println!("    skipped {}: line {}: {}", k.input, k.line, k.reason);
+    }
+    if s.skipped.len() > 10 {
+        println!("    ... {} more in summary.json", s.skipped.len() - 10);
+    }
+    if s.duplicate_ids > 0 {
+        println!(
+            "  duplicate ids    {:>10}   (kept, suffixed with #L<line>)",
+            s.duplicate_ids
+        );
+    }
+    if !st.rejected.is_empty() {
+        let parts: Vec<String> = st
+            .rejected
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("  values rejected  {}", parts.join(", "));
+    }
+    println!(
+        "  candidate pairs  {:>10}   reduction ratio {:.6}",
+        st.candidate_pairs, st.reduction_ratio
+    );
+    for r in &st.rules {
+        if let Some(rule) = r.rule {
+            println!(
+                "    {:<22} pairs {:>9}   hubs {}",
+                rule.as_str(),
+                r.pairs,
+                r.hubs
+            );
+        }
+    }
+    println!(
+        "  linked pairs     {:>10}   contradicting {}   guarded {}",
+        st.accepted_pairs, st.contradicting_pairs, st.guarded_edges
+    );
+    println!("  hubs             {:>10}", s.hubs);
+    println!("  customers        {:>10}", st.customers);
+    let sizes: Vec<String> = st
+        .cluster_sizes
+        .iter()
+        .take(12)
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect();
+    println!("  cluster sizes    {}", sizes.join(" "));
+    let mut times = vec![format!("read {:.0}", s.read_ms)];
+    times.extend(st.stage_ms.iter().map(|(k, v)| format!("{k} {v:.0}")));
+    times.push(format!("write {:.0}", s.write_ms));
+    println!(
+        "  time (ms)        {}   total {:.0}",
+        times.join(", "),
+        s.total_ms
+    );
+    println!("  written to       {}", out.display());
+}
+
+fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
+    let progress = Progress::new(true);
+    let loaded = load(input, &progress)?;
+    let find = |name: &str| -> Result<omnilink::RecordId, Failure> {
+        let hits: Vec<usize> = loaded
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.id == name || format!("{}/{}", r.source, r.id) == name)
+            .map(|(i, _)| i)
+            .collect();
+        match hits.as_slice() {
+            [i] => Ok(omnilink::RecordId(*i as u32)),
+            [] => Err(Failure {
+                code: 1,
+                message: format!("no record `{name}`"),
+            }),
+            _ => Err(usage(format!(
+                "`{name}` names several records; use SOURCE/ID"
+            ))),
+        }
+    };
+    let (a, b) = (find(&pair[0])?, find(&pair[1])?);
+    let res = omnilink::resolve(&loaded.records, &loaded.config)?;
+    let x = res
+        .explain(a, b)
+        .ok_or_else(|| usage("record index out of range"))?;
+    println!(
+        "{:<12} {:<10} {:>8}  {}",
+        "field", "level", "weight", "frequency"
+    );
+    println!("{:<12} {:<10} {:>8.2}", "prior", "", x.prior);
+    for f in &x.fields {
+        let level = serde_json::to_string(&f.level).unwrap_or_default();
+        println!(
+            "{:<12} {:<10} {:>8.2}  {}",
+            f.field.as_str(),
+            level.trim_matches('"'),
+            f.weight,
+            f.frequency.map_or(String::new(), |n| n.to_string())
+        );
+    }
+    println!(
+        "score {:.2} bits, probability {:.6}, threshold {:.2}{}",
+        x.score,
+        x.probability,
+        res.threshold(),
+        if x.contradiction {
+            ", contradiction: never linked"
+        } else {
+            ""
+        }
+    );
+    let same = res.memberships[a.index()].customer == res.memberships[b.index()].customer;
+    println!("same customer: {}", if same { "yes" } else { "no" });
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let threads = match &cli.command {
+        Command::Resolve(a) => a.input.threads,
+        Command::Explain { input, .. } => input.threads,
+    };
+    if let Some(n) = threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            eprintln!("omnilink: threads: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let result = match &cli.command {
+        Command::Resolve(a) => run_resolve(a),
+        Command::Explain { input, pair } => run_explain(input, pair),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("omnilink: error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -255,6 +255,16 @@ impl SplitMix {
 /// The result depends only on the records and the config: not on their order, not on the
 /// number of threads of the rayon pool it runs in.
 pub fn resolve(records: &[Record], config: &Config) -> Result<Resolution> {
+    resolve_with_progress(records, config, &|_| {})
+}
+
+/// [`resolve`], calling `progress` with each stage's name (`"normalize"`, `"block"`, `"train"`,
+/// `"score"`, `"cluster"`, `"customers"`) as it starts.
+pub fn resolve_with_progress(
+    records: &[Record],
+    config: &Config,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Resolution> {
     config.check()?;
     if records.len() >= u32::MAX as usize {
         return Err(Error::config(
@@ -291,6 +301,7 @@ pub fn resolve(records: &[Record], config: &Config) -> Result<Resolution> {
         .collect();
 
     // 1. Normalise.
+    progress("normalize");
     let t = Instant::now();
     let normalized: Vec<NormalizedRecord> = records
         .par_iter()
@@ -310,6 +321,7 @@ pub fn resolve(records: &[Record], config: &Config) -> Result<Resolution> {
     stats.stage_ms.insert("normalize".into(), ms(t));
 
     // 2. Block.
+    progress("block");
     let t = Instant::now();
     let blocking = block(&features, &sources, &source_names, &config.blocking);
     stats.rules = blocking.rules.clone();
@@ -318,6 +330,7 @@ pub fn resolve(records: &[Record], config: &Config) -> Result<Resolution> {
     stats.stage_ms.insert("block".into(), ms(t));
 
     // 3. Train: u from random pairs, m and the prior by EM over a stable sample of candidates.
+    progress("train");
     let t = Instant::now();
     let mut model = config.model.clone().unwrap_or_default();
     model.records = records.len() as u64;
@@ -363,6 +376,7 @@ pub fn resolve(records: &[Record], config: &Config) -> Result<Resolution> {
     stats.stage_ms.insert("train".into(), ms(t));
 
     // 4. Score.
+    progress("score");
     let t = Instant::now();
     let threshold = log2_odds(config.match_probability);
     let (edges, contradicting): (Vec<Edge>, u64) = blocking
@@ -403,12 +417,14 @@ pub fn resolve(records: &[Record], config: &Config) -> Result<Resolution> {
     stats.stage_ms.insert("score".into(), ms(t));
 
     // 5. Cluster.
+    progress("cluster");
     let t = Instant::now();
     let clustering = cluster(records.len(), &edges, &features, &tiebreak);
     stats.guarded_edges = clustering.guarded_edges;
     stats.stage_ms.insert("cluster".into(), ms(t));
 
     // 6. Customers: IDs from the representative (smallest record hash), golden records.
+    progress("customers");
     let t = Instant::now();
     let mut members_of: HashMap<u32, Vec<RecordId>> = HashMap::new();
     for (i, &l) in clustering.labels.iter().enumerate() {

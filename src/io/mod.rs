@@ -427,9 +427,6 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
         })
         .collect::<Result<_>>()?;
     let map = map_headers(&headers, opts, input)?;
-    let total_lines =
-        data.iter().filter(|&&b| b == b'\n').count() as u64 + u64::from(!data.ends_with(b"\n"));
-
     let mut out = ReadOutcome {
         columns: map
             .headers
