@@ -30,6 +30,7 @@
 //! - [`cluster`]: union-find over accepted pairs, guarded against contradictions.
 //! - [`golden`]: survivorship into golden records.
 //! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
+//! - [`resolver`]: the incremental [`resolver::Resolver`] for CRM embedding (stable IDs, save/load).
 //! - [`io`]: reading CSV / JSON Lines exports with column mapping and reported skips; writers.
 //! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
 #![forbid(unsafe_code)]
@@ -46,6 +47,7 @@ pub mod model;
 pub mod normalize;
 pub mod record;
 pub mod resolve;
+pub mod resolver;
 
 pub use error::{Error, ErrorKind, Result};
 pub use record::{Record, RecordId, SocialInput};

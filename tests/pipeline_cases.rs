@@ -91,14 +91,35 @@ fn changed_phone_is_bridged_by_email_and_namesakes_are_not_merged() {
             .city("Москва"),
     ];
     let res = resolve(&recs, &Config::for_region("RU")).unwrap();
-    assert!(same(&res, 0, 1) && same(&res, 1, 2), "phone change not bridged");
+    assert!(
+        same(&res, 0, 1) && same(&res, 1, 2),
+        "phone change not bridged"
+    );
     assert!(!same(&res, 0, 3), "namesake merged");
 }
 
 #[test]
 fn a_placeholder_phone_typed_for_walk_ins_is_a_hub() {
-    let first = ["Анна", "Борис", "Виктор", "Галина", "Дарья", "Егор", "Жанна", "Зоя"];
-    let last = ["Иванова", "Петров", "Сидоров", "Орлова", "Белова", "Котов", "Лисина", "Жукова"];
+    let first = [
+        "Анна",
+        "Борис",
+        "Виктор",
+        "Галина",
+        "Дарья",
+        "Егор",
+        "Жанна",
+        "Зоя",
+    ];
+    let last = [
+        "Иванова",
+        "Петров",
+        "Сидоров",
+        "Орлова",
+        "Белова",
+        "Котов",
+        "Лисина",
+        "Жукова",
+    ];
     let mut recs = Vec::new();
     for i in 0..40 {
         recs.push(
@@ -124,8 +145,12 @@ fn a_placeholder_phone_typed_for_walk_ins_is_a_hub() {
 #[test]
 fn explain_adds_up() {
     let recs = vec![
-        Record::new("1", "web").phone("+7 912 345 67 89").full_name("Anna Petrova"),
-        Record::new("2", "app").phone("89123456789").full_name("Анна Петрова"),
+        Record::new("1", "web")
+            .phone("+7 912 345 67 89")
+            .full_name("Anna Petrova"),
+        Record::new("2", "app")
+            .phone("89123456789")
+            .full_name("Анна Петрова"),
     ];
     let res = resolve(&recs, &Config::for_region("RU")).unwrap();
     let x = res

@@ -51,7 +51,13 @@ fn records() -> impl Strategy<Value = Vec<Record>> {
             .prop_map(|(a, b, c, d, e)| [a, b, c, d, e]),
         1..40,
     )
-    .prop_map(|picks| picks.iter().enumerate().map(|(i, p)| record(i, p)).collect())
+    .prop_map(|picks| {
+        picks
+            .iter()
+            .enumerate()
+            .map(|(i, p)| record(i, p))
+            .collect()
+    })
 }
 
 /// Record id -> customer id.
@@ -73,7 +79,12 @@ fn assignment(records: &[Record], config: &Config, threads: usize) -> BTreeMap<S
     records
         .iter()
         .zip(&res.memberships)
-        .map(|(r, m)| (r.id.clone(), res.customers[m.customer as usize].id.0.clone()))
+        .map(|(r, m)| {
+            (
+                r.id.clone(),
+                res.customers[m.customer as usize].id.0.clone(),
+            )
+        })
         .collect()
 }
 
