@@ -160,17 +160,15 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Card, Reject> {
 
     let mut buf = [0u8; MAX_SIGNIFICANT];
     let mut len = 0usize;
-    let mut digits = 0usize;
     for c in t.chars() {
         let b = if let Some(d) = digit_value(c) {
-            digits += 1;
             b'0' + d
         } else if c.is_ascii_alphabetic() {
             c.to_ascii_uppercase() as u8
-        } else if let Some(&l) = RULES.homoglyphs.get(&c) {
-            l
         } else if is_separator(c) {
             continue;
+        } else if let Some(&l) = RULES.homoglyphs.get(&c) {
+            l
         } else {
             return Err(Reject::Invalid);
         };
@@ -185,11 +183,8 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Card, Reject> {
     // homoglyph folding: strip them from the canonical form too, so it is stable.
     sig = strip_prefixes_ascii(sig);
     if sig.is_empty() {
-        return Err(if digits > 0 {
-            Reject::Placeholder
-        } else {
-            Reject::Empty
-        });
+        // only separators were left after the prefixes
+        return Err(Reject::Empty);
     }
 
     if sig.iter().any(u8::is_ascii_alphabetic) {
