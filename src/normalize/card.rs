@@ -302,6 +302,10 @@ fn strip_float_artefact(t: &str) -> &str {
 /// Strips known prefixes and the separators after them, repeatedly.
 fn strip_prefixes(mut t: &str) -> &str {
     'outer: loop {
+        if t.starts_with(|c: char| c.is_ascii_digit()) {
+            // no prefix starts with a digit
+            return t;
+        }
         for p in &RULES.prefixes {
             if let Some(rest) = strip_prefix_ci(t, p) {
                 t = rest.trim_start_matches(is_separator);
@@ -318,7 +322,12 @@ fn strip_prefix_ci<'a>(t: &'a str, p: &str) -> Option<&'a str> {
     let mut tc = t.char_indices();
     for pc in p.chars() {
         let (_, c) = tc.next()?;
-        if c != pc && !c.to_lowercase().eq(std::iter::once(pc)) {
+        let same = if c.is_ascii() {
+            c.to_ascii_lowercase() == pc
+        } else {
+            c == pc || c.to_lowercase().eq(std::iter::once(pc))
+        };
+        if !same {
             return None;
         }
     }
@@ -386,12 +395,12 @@ fn is_bank_like(d: &[u8]) -> bool {
 }
 
 fn is_junk_phrase(t: &str) -> bool {
+    // Cheap exit: no junk phrase or placeholder word has a digit; card numbers all do.
+    if t.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     if is_placeholder_word(t) {
         return true;
-    }
-    // Cheap exit: every junk phrase has a letter; card numbers mostly have none.
-    if !t.chars().any(char::is_alphabetic) {
-        return false;
     }
     let lower = t.to_lowercase();
     let collapsed: String = lower.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -527,6 +536,8 @@ mod tests {
         assert_eq!(n("7700–1234"), num("77001234"));
         assert_eq!(n("77001234.0"), num("77001234"));
         assert_eq!(n("C A R D 7700 1234"), num("77001234"));
+        // a spelled-out prefix is stripped before the zeros are judged
+        assert_eq!(n("C A R D00۰0"), Err(Reject::Placeholder));
     }
 
     #[test]

@@ -118,21 +118,22 @@ fn opaque(t: &str) -> Result<DeviceId, Reject> {
 
 /// Strips surrounding quotes and brackets and known labels, repeatedly.
 fn strip_wrappers(mut t: &str) -> &str {
+    const PAIRS: [(char, char); 6] = [
+        ('{', '}'),
+        ('(', ')'),
+        ('[', ']'),
+        ('<', '>'),
+        ('"', '"'),
+        ('\'', '\''),
+    ];
     loop {
         let before = t;
-        for (open, close) in [
-            ('{', '}'),
-            ('(', ')'),
-            ('[', ']'),
-            ('<', '>'),
-            ('"', '"'),
-            ('\'', '\''),
-        ] {
-            if let Some(inner) = t.strip_prefix(open).and_then(|s| s.strip_suffix(close)) {
-                t = inner.trim();
-            }
+        while let Some(inner) = strip_pair(t, &PAIRS) {
+            t = inner;
         }
-        for label in &JUNK.labels {
+        // every label ends in `:`; most ids have none near the start
+        let has_colon = t.bytes().take(16).any(|b| b == b':');
+        for label in JUNK.labels.iter().filter(|_| has_colon) {
             if t.len() > label.len()
                 && t.is_char_boundary(label.len())
                 && t[..label.len()].eq_ignore_ascii_case(label)
@@ -140,10 +141,22 @@ fn strip_wrappers(mut t: &str) -> &str {
                 t = t[label.len()..].trim_start();
             }
         }
-        if t == before {
+        // `t` only ever shrinks: the same length means nothing was stripped
+        if t.len() == before.len() {
             return t;
         }
     }
+}
+
+/// `t` without one pair of the given surrounding characters, trimmed; `None` if it has none.
+fn strip_pair<'a>(t: &'a str, pairs: &[(char, char)]) -> Option<&'a str> {
+    let first = t.chars().next()?;
+    let &(_, close) = pairs.iter().find(|(open, _)| *open == first)?;
+    let inner = t.get(first.len_utf8()..)?;
+    if inner.chars().next_back()? != close {
+        return None;
+    }
+    Some(inner[..inner.len() - close.len_utf8()].trim())
 }
 
 /// 32 hex digits, hyphens anywhere between them, nothing else.

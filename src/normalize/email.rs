@@ -21,8 +21,10 @@
 //!
 //! The result is idempotent: `normalize(e.as_str())` gives `e` back.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use email_address::EmailAddress;
@@ -120,8 +122,12 @@ fn canonical(local_raw: &str, domain_raw: &str) -> Result<Email, Reject> {
     if !valid_raw_local(local_raw) {
         return Err(Reject::Invalid);
     }
-    let ascii = idna::domain_to_ascii_cow(domain_raw.as_bytes(), idna::AsciiDenyList::STD3)
-        .map_err(|_| Reject::Invalid)?;
+    let mut buf = [0u8; 253];
+    let ascii = match plain_ascii_domain(domain_raw, &mut buf) {
+        Some(d) => Cow::Borrowed(d),
+        None => idna::domain_to_ascii_cow(domain_raw.as_bytes(), idna::AsciiDenyList::STD3)
+            .map_err(|_| Reject::Invalid)?,
+    };
     if !valid_domain(&ascii) {
         return Err(Reject::Invalid);
     }
@@ -159,6 +165,28 @@ fn canonical(local_raw: &str, domain_raw: &str) -> Result<Email, Reject> {
     })
 }
 
+/// The domain in lower case when it is plain ASCII letters, digits, hyphens and dots with no
+/// punycode label: what UTS 46 would give for it, without running UTS 46.
+fn plain_ascii_domain<'a>(domain: &str, buf: &'a mut [u8; 253]) -> Option<&'a str> {
+    let b = domain.as_bytes();
+    if b.len() > buf.len()
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'.')
+    {
+        return None;
+    }
+    let out = &mut buf[..b.len()];
+    for (o, c) in out.iter_mut().zip(b) {
+        *o = c.to_ascii_lowercase();
+    }
+    let punycode = out.starts_with(b"xn--") || out.windows(5).any(|w| w == b".xn--");
+    if punycode {
+        return None;
+    }
+    std::str::from_utf8(out).ok()
+}
+
 /// Strips `mailto:`, a display name, surrounding brackets and quotes and trailing
 /// punctuation. The flag says whether `mailto:` was seen.
 fn unwrap_address(mut t: &str) -> (&str, bool) {
@@ -174,16 +202,29 @@ fn unwrap_address(mut t: &str) -> (&str, bool) {
                 t = addr.trim();
             }
         }
-        for (open, close) in [('"', '"'), ('\'', '\''), ('(', ')'), ('[', ']'), ('«', '»')] {
-            if let Some(inner) = t.strip_prefix(open).and_then(|s| s.strip_suffix(close)) {
-                t = inner.trim();
-            }
+        if let Some(inner) = strip_pair(
+            t,
+            &[('"', '"'), ('\'', '\''), ('(', ')'), ('[', ']'), ('«', '»')],
+        ) {
+            t = inner;
         }
         t = t.trim_end_matches([',', ';', ':', '.']).trim();
-        if t == before {
+        // `t` only ever shrinks: the same length means nothing was stripped
+        if t.len() == before.len() {
             return (t, mailto);
         }
     }
+}
+
+/// `t` without one pair of the given surrounding characters, trimmed; `None` if it has none.
+fn strip_pair<'a>(t: &'a str, pairs: &[(char, char)]) -> Option<&'a str> {
+    let first = t.chars().next()?;
+    let &(_, close) = pairs.iter().find(|(open, _)| *open == first)?;
+    let inner = t.get(first.len_utf8()..)?;
+    if inner.chars().next_back()? != close {
+        return None;
+    }
+    Some(inner[..inner.len() - close.len_utf8()].trim())
 }
 
 /// RFC 5322 `atext` punctuation, allowed in an unquoted local part.
@@ -211,19 +252,65 @@ fn is_atext_punct(c: char) -> bool {
     )
 }
 
+/// ASCII bytes allowed in an unquoted local part: letters, digits, `.` and `atext`.
+const ASCII_LOCAL: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric()
+            || c == b'.'
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            );
+        i += 1;
+    }
+    t
+};
+
 /// Dot-atom syntax of the local part as written (before case-folding and provider rules).
 fn valid_raw_local(local: &str) -> bool {
-    !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || c == '.'
-                || is_atext_punct(c)
-                || (!c.is_ascii() && c.is_alphanumeric())
-        })
+    let ok_char = |c: char| {
+        c.is_ascii_alphanumeric()
+            || c == '.'
+            || is_atext_punct(c)
+            || (!c.is_ascii() && c.is_alphanumeric())
+    };
+    let b = local.as_bytes();
+    if b.is_empty() || b.len() > 64 || b[0] == b'.' || b[b.len() - 1] == b'.' {
+        return false;
+    }
+    let mut prev_dot = false;
+    for &c in b {
+        let dot = c == b'.';
+        if dot && prev_dot {
+            return false;
+        }
+        prev_dot = dot;
+    }
+    if local.is_ascii() {
+        b.iter().all(|&c| ASCII_LOCAL[usize::from(c)])
+    } else {
+        local.chars().all(ok_char)
+    }
 }
 
 /// Writes the canonical local part of `local` into `out`: NFKC, lower case, provider rules.
@@ -235,12 +322,16 @@ fn canonical_local(local: &str, provider: Provider, out: &mut String) -> Result<
         local
     };
     if local.is_ascii() {
-        for b in local.bytes() {
-            let c = b.to_ascii_lowercase();
-            match c {
-                b'.' if provider.dots => {}
-                b'.' if provider.dash => out.push('-'),
-                _ => out.push(char::from(c)),
+        if !provider.dots && !provider.dash {
+            out.push_str(local);
+            out[start..].make_ascii_lowercase();
+        } else {
+            for b in local.bytes() {
+                match b {
+                    b'.' if provider.dots => {}
+                    b'.' => out.push('-'),
+                    _ => out.push(char::from(b.to_ascii_lowercase())),
+                }
             }
         }
     } else {
@@ -264,30 +355,69 @@ fn canonical_local(local: &str, provider: Provider, out: &mut String) -> Result<
 /// A host name: 2+ labels of letters, digits and inner hyphens, at most 63 bytes each and
 /// 253 in all; the last label alphabetic (2+ letters) or punycode.
 fn valid_domain(domain: &str) -> bool {
-    if domain.is_empty() || domain.len() > 253 || !domain.is_ascii() {
+    let b = domain.as_bytes();
+    if b.is_empty() || b.len() > 253 {
         return false;
     }
     let mut labels = 0usize;
-    let mut last = "";
-    for label in domain.split('.') {
-        let b = label.as_bytes();
-        if b.is_empty()
-            || b.len() > 63
-            || b[0] == b'-'
-            || b[b.len() - 1] == b'-'
-            || !b
-                .iter()
-                .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    let mut start = 0usize;
+    for i in 0..=b.len() {
+        if i < b.len() && b[i] != b'.' {
+            let c = b[i];
+            if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') {
+                return false;
+            }
+            continue;
+        }
+        let label = &b[start..i];
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
         {
             return false;
         }
         labels += 1;
-        last = label;
+        start = i + 1;
     }
+    let last = match b.iter().rposition(|&c| c == b'.') {
+        Some(p) => &b[p + 1..],
+        None => b,
+    };
     labels >= 2
-        && (last.starts_with("xn--")
-            || (last.len() >= 2 && last.bytes().all(|c| c.is_ascii_lowercase())))
+        && (last.starts_with(b"xn--")
+            || (last.len() >= 2 && last.iter().all(u8::is_ascii_lowercase)))
 }
+
+/// A small multiplicative hasher for the static lookup tables: their keys are a few dozen
+/// short strings from the data files, so SipHash's resistance to chosen keys buys nothing
+/// and costs most of a lookup.
+#[derive(Clone, Copy, Debug, Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
 /// How a provider reads the local part.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -303,8 +433,8 @@ struct Provider {
 /// Provider rules parsed from `data/email_providers.txt`.
 #[derive(Debug, Default)]
 struct Providers {
-    alias: HashMap<&'static str, &'static str>,
-    flags: HashMap<&'static str, Provider>,
+    alias: FastMap<&'static str, &'static str>,
+    flags: FastMap<&'static str, Provider>,
     /// Lines that did not parse (checked by a unit test).
     bad_lines: usize,
 }
@@ -348,11 +478,11 @@ fn parse_providers(data: &'static str) -> Providers {
 #[derive(Debug, Default)]
 struct Junk {
     /// Letters-only keys of junk local parts.
-    locals: HashSet<&'static str>,
+    locals: FastSet<&'static str>,
     /// Junk domains (their subdomains are junk too).
-    domains: HashSet<&'static str>,
+    domains: FastSet<&'static str>,
     /// Exact junk addresses.
-    addresses: HashSet<&'static str>,
+    addresses: Vec<&'static str>,
     /// Whole values meaning "no e-mail", lower case.
     phrases: HashSet<String>,
 }
@@ -368,7 +498,7 @@ fn parse_junk(data: &'static str) -> Junk {
                 j.domains.insert(d);
             }
             Some(_) => {
-                j.addresses.insert(line);
+                j.addresses.push(line);
             }
             None => {
                 j.phrases.insert(line.to_lowercase());
@@ -399,36 +529,46 @@ fn is_junk_raw(local: &str, domain: &str) -> bool {
 /// Junk test on a canonical (or case-folded) address.
 fn is_junk(local: &str, domain: &str, address: &str) -> bool {
     let junk = &*JUNK;
-    if junk.addresses.contains(address) {
+    if junk.addresses.contains(&address) {
         return true;
     }
+    // the domain and each parent domain (`mail.example.com`, `example.com`, `com`)
+    // (a single label is no valid domain; `localhost` and the like are checked below)
     let mut d = domain;
-    loop {
+    while let Some(i) = d.as_bytes().iter().position(|&c| c == b'.') {
         if junk.domains.contains(d) {
             return true;
         }
-        match d.split_once('.') {
-            Some((_, rest)) => d = rest,
-            None => break,
-        }
+        d = &d[i + 1..];
     }
-    if matches!(
-        domain.rsplit('.').next(),
-        Some("test" | "example" | "invalid" | "localhost" | "local")
-    ) {
+    // `d` is now the top-level label: RFC 2606 / 6761 reserved names
+    if junk.domains.contains(d)
+        || matches!(d, "test" | "example" | "invalid" | "localhost" | "local")
+    {
         return true;
     }
     // Letters-only key in a stack buffer: junk words are short, a longer key is no junk word.
     let mut buf = [0u8; 64];
     let mut len = 0;
-    for c in local.chars().filter(|c| c.is_alphabetic()) {
-        let n = c.len_utf8();
-        if len + n > buf.len() {
-            len = usize::MAX;
-            break;
+    if local.is_ascii() {
+        for &c in local.as_bytes().iter().filter(|c| c.is_ascii_alphabetic()) {
+            if len == buf.len() {
+                len = usize::MAX;
+                break;
+            }
+            buf[len] = c;
+            len += 1;
         }
-        c.encode_utf8(&mut buf[len..]);
-        len += n;
+    } else {
+        for c in local.chars().filter(|c| c.is_alphabetic()) {
+            let n = c.len_utf8();
+            if len + n > buf.len() {
+                len = usize::MAX;
+                break;
+            }
+            c.encode_utf8(&mut buf[len..]);
+            len += n;
+        }
     }
     if len != usize::MAX {
         if let Ok(key) = std::str::from_utf8(&buf[..len]) {

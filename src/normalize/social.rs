@@ -19,7 +19,7 @@
 //! Idempotency: the canonical string form is [`Social::handle`], read with
 //! `ctx.social_network = Some(social.network)`; normalising it gives the same [`Social`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -143,9 +143,8 @@ fn parse(t: &str, ctx: &Context) -> Result<Social, Reject> {
         return Err(Reject::Empty);
     }
     let rule = rules
-        .handles
-        .get(&network)
-        .or_else(|| rules.handles.get(&Network::Unknown))
+        .handle_rule(network)
+        .or_else(|| rules.handle_rule(Network::Unknown))
         .ok_or(Reject::Invalid)?;
     let mut out = String::with_capacity(handle.len());
     for b in handle.bytes() {
@@ -171,10 +170,7 @@ fn parse(t: &str, ctx: &Context) -> Result<Social, Reject> {
     {
         return Err(Reject::Invalid);
     }
-    if rules.junk.contains(out.as_str())
-        || (len >= 3 && o.iter().all(|&c| c == o[0]))
-        || (len <= 16 && is_placeholder_word(&out))
-    {
+    if rules.is_junk(&out) || (len >= 3 && o.iter().all(|&c| c == o[0])) {
         return Err(Reject::Placeholder);
     }
     Ok(Social {
@@ -185,24 +181,29 @@ fn parse(t: &str, ctx: &Context) -> Result<Social, Reject> {
 
 /// Strips surrounding quotes and brackets, repeatedly.
 fn strip_wrappers(mut t: &str) -> &str {
-    loop {
-        let before = t;
-        for (open, close) in [
-            ('"', '"'),
-            ('\'', '\''),
-            ('<', '>'),
-            ('(', ')'),
-            ('[', ']'),
-            ('«', '»'),
-        ] {
-            if let Some(inner) = t.strip_prefix(open).and_then(|s| s.strip_suffix(close)) {
-                t = inner.trim();
-            }
-        }
-        if t == before {
-            return t;
-        }
+    const PAIRS: [(char, char); 6] = [
+        ('"', '"'),
+        ('\'', '\''),
+        ('<', '>'),
+        ('(', ')'),
+        ('[', ']'),
+        ('«', '»'),
+    ];
+    while let Some(inner) = strip_pair(t, &PAIRS) {
+        t = inner;
     }
+    t
+}
+
+/// `t` without one pair of the given surrounding characters, trimmed; `None` if it has none.
+fn strip_pair<'a>(t: &'a str, pairs: &[(char, char)]) -> Option<&'a str> {
+    let first = t.chars().next()?;
+    let &(_, close) = pairs.iter().find(|(open, _)| *open == first)?;
+    let inner = t.get(first.len_utf8()..)?;
+    if inner.chars().next_back()? != close {
+        return None;
+    }
+    Some(inner[..inner.len() - close.len_utf8()].trim())
 }
 
 /// `inst: anna` -> (Instagram, `anna`).
@@ -285,8 +286,8 @@ fn handle_from_path(net: Network, tail: &str) -> Result<&str, Reject> {
     }
     if rules
         .reserved
-        .iter()
-        .any(|&(n, seg)| n == net && first.eq_ignore_ascii_case(seg))
+        .get(net as usize)
+        .is_some_and(|segs| segs.iter().any(|seg| first.eq_ignore_ascii_case(seg)))
     {
         return Err(Reject::Invalid);
     }
@@ -300,7 +301,7 @@ fn is_junk_value(t: &str) -> bool {
     }
     let lower = t.to_lowercase();
     let v = lower.trim_start_matches('@');
-    RULES.junk.contains(v) || is_placeholder_word(v)
+    RULES.is_junk(v) || is_placeholder_word(v)
 }
 
 /// How handles look on one network.
@@ -319,11 +320,26 @@ struct Rules {
     subs: Vec<&'static str>,
     skips: Vec<(Network, &'static str, usize)>,
     idqueries: Vec<(Network, &'static str, &'static str)>,
-    reserved: Vec<(Network, &'static str)>,
+    /// Indexed by `Network as usize`.
+    reserved: Vec<Vec<&'static str>>,
     labels: HashMap<String, Network>,
-    handles: HashMap<Network, HandleRule>,
-    junk: HashSet<String>,
+    /// Indexed by `Network as usize`.
+    handles: Vec<Option<HandleRule>>,
+    /// Junk handles and the shared placeholder words, sorted, for binary search.
+    junk: Vec<String>,
     bad_lines: usize,
+}
+
+impl Rules {
+    fn handle_rule(&self, network: Network) -> Option<&HandleRule> {
+        self.handles.get(network as usize).and_then(Option::as_ref)
+    }
+
+    fn is_junk(&self, handle: &str) -> bool {
+        self.junk
+            .binary_search_by(|j| j.as_str().cmp(handle))
+            .is_ok()
+    }
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(parse_rules);
@@ -355,9 +371,17 @@ fn parse_rules() -> Rules {
             ["idquery", n, seg, param] => {
                 net(n).map(|n| r.idqueries.push((n, seg, param))).is_some()
             }
-            ["reserved", n, segs @ ..] => net(n)
-                .map(|n| r.reserved.extend(segs.iter().map(|s| (n, *s))))
-                .is_some(),
+            ["reserved", n, segs @ ..] => match net(n) {
+                Some(n) => {
+                    let i = n as usize;
+                    if r.reserved.len() <= i {
+                        r.reserved.resize_with(i + 1, Vec::new);
+                    }
+                    r.reserved[i].extend_from_slice(segs);
+                    true
+                }
+                None => false,
+            },
             ["label", word, n] => net(n)
                 .map(|n| r.labels.insert(word.to_lowercase(), n))
                 .is_some(),
@@ -379,7 +403,11 @@ fn parse_rules() -> Rules {
                                 _ => good = false,
                             }
                         }
-                        r.handles.insert(n, rule);
+                        let i = n as usize;
+                        if r.handles.len() <= i {
+                            r.handles.resize_with(i + 1, || None);
+                        }
+                        r.handles[i] = Some(rule);
                         good
                     }
                     _ => false,
@@ -391,9 +419,15 @@ fn parse_rules() -> Rules {
             r.bad_lines += 1;
         }
     }
-    for line in data_lines(include_str!("data/social_junk.txt")) {
-        r.junk.insert(line.to_lowercase());
+    // The shared placeholder words, compared like `is_placeholder_word` compares them: a
+    // handle is lower case and cannot start or end with the characters that trims.
+    for line in
+        data_lines(include_str!("data/social_junk.txt")).chain(data_lines(super::PLACEHOLDER_WORDS))
+    {
+        r.junk.push(line.to_lowercase());
     }
+    r.junk.sort_unstable();
+    r.junk.dedup();
     r
 }
 
@@ -420,7 +454,7 @@ mod tests {
         assert_eq!(RULES.bad_lines, 0);
         assert_eq!(RULES.hosts.len(), 14);
         for net in Network::ALL {
-            assert!(RULES.handles.contains_key(&net), "{net:?}");
+            assert!(RULES.handle_rule(net).is_some(), "{net:?}");
             let json = serde_json::to_string(&net).unwrap();
             assert_eq!(json.trim_matches('"'), net.as_str());
             assert_eq!(Network::from_name(net.as_str()), Some(net));
