@@ -246,8 +246,9 @@ pub fn luhn(digits: &[u8]) -> bool {
 }
 
 fn ascii_box(bytes: &[u8]) -> Box<str> {
-    // Only ASCII digits and upper-case letters are ever written to the buffer.
-    String::from_utf8_lossy(bytes).into()
+    // Only ASCII digits and upper-case letters are ever written to the buffer, so this is
+    // always valid UTF-8.
+    std::str::from_utf8(bytes).map_or_else(|_| Box::from(""), Box::from)
 }
 
 fn keyed_hash(key: &[u8], digits: &[u8]) -> Result<Card, Reject> {
