@@ -1,0 +1,160 @@
+//! The name data files, parsed once into lookup tables.
+//!
+//! Every entry goes through the same folding as the names it is compared with, so the files
+//! can be written in any script (`Алёша`, `lyosha` and `alyosha` are all found).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use super::fold::{data_lines, fold_words};
+use crate::normalize::Region;
+
+/// Nickname files, in the order their roots win ties; `true` for Uzbek (Latin `x` = kh).
+const NICK_FILES: [(&str, bool); 6] = [
+    (include_str!("../data/nick_ru.txt"), false),
+    (include_str!("../data/nick_en.txt"), false),
+    (include_str!("../data/nick_fa.txt"), false),
+    (include_str!("../data/nick_kz.txt"), false),
+    (include_str!("../data/nick_uz.txt"), true),
+    (include_str!("../data/nick_in.txt"), false),
+];
+const FIRST_NAMES: &str = include_str!("../data/name_first.txt");
+const TITLES: &str = include_str!("../data/name_titles.txt");
+const PLACEHOLDERS: &str = include_str!("../data/name_placeholders.txt");
+const PATRONYMIC_SUFFIXES: &str = include_str!("../data/name_patronymic_suffixes.txt");
+const PATRONYMIC_WORDS: &str = include_str!("../data/name_patronymic_words.txt");
+const SURNAME_SUFFIXES: &str = include_str!("../data/name_surname_suffixes.txt");
+
+/// One data entry folded to a single word (words of a multi-word entry are glued, as
+/// hyphens glue them in names).
+pub(crate) fn fold_entry(entry: &str, region: Option<Region>) -> String {
+    fold_words(entry, region)
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect()
+}
+
+/// The foldings an entry may take: without a region and, for Uzbek entries where the
+/// Uzbek reading of `x` differs, with it (`Baxtiyor`).
+fn entry_keys_in(entry: &str, uzbek: bool) -> Vec<String> {
+    let mut keys = vec![fold_entry(entry, None)];
+    if uzbek && entry.contains(['x', 'X']) {
+        let uz = fold_entry(entry, Some(Region::UZ));
+        if uz != keys[0] {
+            keys.push(uz);
+        }
+    }
+    keys.retain(|k| !k.is_empty());
+    keys
+}
+
+fn entry_keys(entry: &str) -> Vec<String> {
+    entry_keys_in(entry, false)
+}
+
+/// The parsed tables.
+pub(crate) struct Tables {
+    /// Folded variant (or root) -> folded root.
+    pub nick: HashMap<Box<str>, Box<str>>,
+    /// Variants listed under more than one root, with the roots that lost (for the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub ambiguous: Vec<(Box<str>, Box<str>, Box<str>)>,
+    /// Known given names.
+    pub first: HashSet<Box<str>>,
+    pub titles: HashSet<Box<str>>,
+    pub placeholder_words: HashSet<Box<str>>,
+    /// Placeholder lines of several words, words sorted and joined by a space.
+    pub placeholder_phrases: HashSet<String>,
+    pub patronymic_suffixes: Vec<&'static str>,
+    pub patronymic_words: HashSet<Box<str>>,
+    /// Family-name endings, `true` for the strong ones.
+    pub surname_suffixes: Vec<(&'static str, bool)>,
+}
+
+fn load() -> Tables {
+    let mut nick: HashMap<Box<str>, Box<str>> = HashMap::new();
+    let mut ambiguous = Vec::new();
+    let mut first: HashSet<Box<str>> = HashSet::new();
+    for (file, uzbek) in NICK_FILES {
+        for line in data_lines(file) {
+            let entries: Vec<Vec<String>> = line
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|e| entry_keys_in(e, uzbek))
+                .filter(|k| !k.is_empty())
+                .collect();
+            let Some(root_key) = entries.first().map(|k| k[0].clone()) else {
+                continue;
+            };
+            // A line whose root or a variant is already known joins that root
+            // (Michael -> Mikhail, Ebrahim's Uzbek spellings -> ebrahim).
+            let root: Box<str> = entries
+                .iter()
+                .flatten()
+                .find_map(|k| nick.get(k.as_str()).cloned())
+                .unwrap_or_else(|| root_key.into());
+            for key in entries.into_iter().flatten() {
+                first.insert(key.clone().into());
+                match nick.get(key.as_str()) {
+                    Some(existing) if *existing != root => {
+                        ambiguous.push((key.into(), existing.clone(), root.clone()));
+                    }
+                    Some(_) => {}
+                    None => {
+                        nick.insert(key.into(), root.clone());
+                    }
+                }
+            }
+        }
+    }
+    for line in data_lines(FIRST_NAMES) {
+        for key in entry_keys(line) {
+            first.insert(key.into());
+        }
+    }
+    let titles = data_lines(TITLES)
+        .flat_map(entry_keys)
+        .map(Into::into)
+        .collect();
+    let mut placeholder_words = HashSet::new();
+    let mut placeholder_phrases = HashSet::new();
+    for line in data_lines(PLACEHOLDERS) {
+        let mut words: Vec<String> = fold_words(line, None).into_iter().map(|(w, _)| w).collect();
+        match words.len() {
+            0 => {}
+            1 => {
+                placeholder_words.insert(words.remove(0).into_boxed_str());
+            }
+            _ => {
+                words.sort();
+                placeholder_phrases.insert(words.join(" "));
+            }
+        }
+    }
+    let patronymic_suffixes = data_lines(PATRONYMIC_SUFFIXES).collect();
+    let patronymic_words = data_lines(PATRONYMIC_WORDS)
+        .flat_map(entry_keys)
+        .map(Into::into)
+        .collect();
+    let surname_suffixes = data_lines(SURNAME_SUFFIXES)
+        .filter_map(|l| {
+            let (kind, suffix) = l.split_once(' ')?;
+            Some((suffix.trim(), kind == "strong"))
+        })
+        .collect();
+    Tables {
+        nick,
+        ambiguous,
+        first,
+        titles,
+        placeholder_words,
+        placeholder_phrases,
+        patronymic_suffixes,
+        patronymic_words,
+        surname_suffixes,
+    }
+}
+
+/// The tables, parsed on first use.
+pub(crate) static TABLES: LazyLock<Tables> = LazyLock::new(load);
