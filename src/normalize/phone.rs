@@ -24,10 +24,11 @@
 //!    Which region: `ctx.region` when set. Otherwise every one of `ctx.candidate_regions`
 //!    is tried: one valid E.164 number (RU and KZ both giving the same `+7...` counts as one)
 //!    is taken; several different ones are settled by `ctx.hint` when the hint is one of the
-//!    regions that gave a valid number, else [`Reject::Ambiguous`]. With no candidates, a
-//!    hint is used as the only candidate. With no region, no candidates and no hint, a
-//!    number without `+` is accepted only when its digits are a valid international number
-//!    as they stand (`79123456789`); otherwise it is [`Reject::Ambiguous`], never guessed.
+//!    regions that gave a valid number, else [`Reject::Ambiguous`]. With no region and no
+//!    candidates, a number without `+` is read in the hint's region when there is a hint,
+//!    and otherwise (or when that reading is not valid) accepted only when its digits are a
+//!    valid international number as they stand (`79123456789`); failing that it is
+//!    [`Reject::Ambiguous`], never guessed.
 //!    Regions outside the seven markets are read by `phonenumber`'s own parser.
 //! 3. **Validation.** A reading is valid when `phonenumber`'s metadata says so, exactly as
 //!    `phonenumber::is_valid` decides (see `phone/plan.rs`), and the line type is the one
@@ -205,7 +206,10 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Phone, Reject> {
         return choose(plan, &ctx.candidate_regions, ctx.hint, d);
     }
     if let Some(hint) = ctx.hint {
-        return national(plan, hint, d);
+        match national(plan, hint, d) {
+            Err(Reject::Invalid) => {}
+            settled => return settled,
+        }
     }
     match international(plan, d) {
         Err(Reject::Invalid) => Err(Reject::Ambiguous),

@@ -357,6 +357,9 @@ fn regions_and_candidates() {
     // A hint alone acts as the only candidate.
     let hint_ir = Context::new().hint(Some(Region::IR));
     ok("0912 345 6789", &hint_ir, "+989123456789", Mobile);
+    // ... and when its reading is not valid, the rule without context applies.
+    ok("79123456789", &hint_ir, "+79123456789", Mobile);
+    rejects("89123456789", &hint_ir, Reject::Ambiguous);
     // International forms do not depend on the context at all.
     for c in [&none, &ru_in, &hint_ir, &ctx(Region::US)] {
         ok("+7 912 345 67 89", c, "+79123456789", Mobile);
