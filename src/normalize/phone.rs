@@ -9,11 +9,13 @@
 //!    (`ext. 12`, `x12`, `#12`, `доб. 12`, `вн. 12`): the extension is dropped. Any other
 //!    letter or symbol makes the value [`Reject::Invalid`].
 //! 2. **Reading.** The digits are read as a calling code and a national significant number:
-//!    - after a `+`, or after the international prefix `00` (followed by a non-zero digit,
-//!      in any context), or after the region's own international prefix (`810` from RU/KZ,
-//!      `011` from the US): an international number; if that is not valid but the rest
-//!      starts with the trunk prefix of the country, the `+44 (0) 20 ...` habit is assumed and
-//!      the prefix dropped;
+//!    - after a `+`, or after an international prefix followed by a non-zero digit: `00`
+//!      (the ITU-recommended prefix, in use from all seven markets, read as such when the
+//!      region is one of them or unknown) or the region's own prefix from the metadata
+//!      (`810` from RU/KZ, `011` from the US, and whatever `phonenumber` knows for other
+//!      regions): an international number; if that is not valid but the rest starts with
+//!      the trunk prefix of the country, the `+44 (0) 20 ...` habit is assumed and the
+//!      prefix dropped;
 //!    - otherwise a national number of the region, trying in turn: without the region's
 //!      trunk prefix (`8` RU/KZ, `0` IR/IN/GB, `1` US, and the legacy `8` of UZ), as written,
 //!      and as an international number written without `+` when it starts with the region's
@@ -22,10 +24,11 @@
 //!    Which region: `ctx.region` when set. Otherwise every one of `ctx.candidate_regions`
 //!    is tried: one valid E.164 number (RU and KZ both giving the same `+7...` counts as one)
 //!    is taken; several different ones are settled by `ctx.hint` when the hint is one of the
-//!    regions that gave a valid number, else [`Reject::Ambiguous`]. With no candidates, a
-//!    hint is used as the only candidate. With no region, no candidates and no hint, a
-//!    number without `+` is accepted only when its digits are a valid international number
-//!    as they stand (`79123456789`); otherwise it is [`Reject::Ambiguous`], never guessed.
+//!    regions that gave a valid number, else [`Reject::Ambiguous`]. With no region and no
+//!    candidates, a number without `+` is read in the hint's region when there is a hint,
+//!    and otherwise (or when that reading is not valid) accepted only when its digits are a
+//!    valid international number as they stand (`79123456789`); failing that it is
+//!    [`Reject::Ambiguous`], never guessed.
 //!    Regions outside the seven markets are read by `phonenumber`'s own parser.
 //! 3. **Validation.** A reading is valid when `phonenumber`'s metadata says so, exactly as
 //!    `phonenumber::is_valid` decides (see `phone/plan.rs`), and the line type is the one
@@ -46,9 +49,13 @@
 //! trunk digit from any national number that starts with it, even one written after `+7`,
 //! so St Petersburg (`+7 812 ...`), other `8xx` area codes and `8 800` toll-free numbers
 //! never parse as valid; it applies the default region's trunk prefix to numbers with
-//! another country's `+` code (`+44 121 ...` with region US); it reads neither Persian nor
-//! Arabic-Indic digits; and it knows `00` only where the metadata lists it (not from RU, KZ
-//! or the US). Validity itself is `phonenumber`'s, unchanged.
+//! another country's `+` code (`+44 121 ...` with region US); it takes the first digits of a
+//! national number for the calling code when they match it, so Kazakh numbers written
+//! without trunk prefix (`701 123 4567`) fail; it reads neither Persian nor Arabic-Indic
+//! digits; and it knows `00` only where the metadata lists it (not from RU, KZ or the US).
+//! Validity itself is `phonenumber`'s, unchanged: ranges reserved for fiction are kept when
+//! the metadata calls them valid (`(201) 555-0123`) and rejected when it does not (Ofcom's
+//! `07700 900xxx`). `tests/phone_differential.rs` measures both agreements.
 
 mod lex;
 mod plan;
@@ -74,7 +81,8 @@ pub enum LineType {
     FixedLineOrMobile,
     /// Toll-free, premium, shared-cost, VoIP, pager, UAN and other non-personal types.
     Other,
-    /// Not known.
+    /// Not known. [`normalize`] does not return it today: a number whose type the numbering
+    /// plan does not know is not valid.
     Unknown,
 }
 
@@ -188,17 +196,20 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Phone, Reject> {
     if lexed.plus {
         return international(plan, d);
     }
-    if let Some(rest) = strip_idd(d, b"00") {
-        return international(plan, rest);
-    }
     if let Some(region) = ctx.region {
         return national(plan, region, d);
+    }
+    if let Some(rest) = strip_idd(d, b"00") {
+        return international(plan, rest);
     }
     if !ctx.candidate_regions.is_empty() {
         return choose(plan, &ctx.candidate_regions, ctx.hint, d);
     }
     if let Some(hint) = ctx.hint {
-        return national(plan, hint, d);
+        match national(plan, hint, d) {
+            Err(Reject::Invalid) => {}
+            settled => return settled,
+        }
     }
     match international(plan, d) {
         Err(Reject::Invalid) => Err(Reject::Ambiguous),
@@ -299,7 +310,8 @@ fn national(plan: &Plan, region: Region, d: &[u8]) -> Result<Phone, Reject> {
 }
 
 fn national_market(plan: &Plan, m: &Market, d: &[u8]) -> Result<Phone, Reject> {
-    if let Some(rest) = m.idd.as_deref().and_then(|idd| strip_idd(d, idd)) {
+    let idd = strip_idd(d, b"00").or_else(|| m.idd.as_deref().and_then(|idd| strip_idd(d, idd)));
+    if let Some(rest) = idd {
         return international(plan, rest);
     }
     for t in &m.trunks {

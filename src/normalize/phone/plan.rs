@@ -520,7 +520,9 @@ mod tests {
         }
         let mut valid = 0;
         for i in 0..n {
-            let (cc, mut nsn) = examples[i % examples.len()].clone();
+            // Consecutive samples share a region: phonenumber's regex cache holds only 100
+            // compiled patterns and would recompile them all the time otherwise.
+            let (cc, mut nsn) = examples[i * examples.len() / n].clone();
             match rng.below(4) {
                 0 => {}
                 1 => {

@@ -128,6 +128,14 @@ fn india() {
         ok(raw, &in_, "+919876543210", Mobile);
     }
     ok("022 2345 6789", &in_, "+912223456789", FixedLine);
+    // Toll-free numbers whose national number starts with 000 keep their zeros.
+    ok("000800 123 4567", &in_, "+910008001234567", Other);
+    ok(
+        "+91 000800 123 4567",
+        &Context::new(),
+        "+910008001234567",
+        Other,
+    );
     ok(
         "+91 87654 32109",
         &ctx(Region::RU),
@@ -205,6 +213,7 @@ fn other_regions_use_phonenumber() {
     let de = ctx(Region::new("DE").unwrap());
     ok("030 123456", &de, "+4930123456", FixedLine);
     ok("+49 30 123456", &de, "+4930123456", FixedLine);
+    ok("0049 30 123456", &de, "+4930123456", FixedLine);
     ok("+33 6 12 34 56 78", &Context::new(), "+33612345678", Mobile);
     rejects(
         "030 123456",
@@ -348,6 +357,9 @@ fn regions_and_candidates() {
     // A hint alone acts as the only candidate.
     let hint_ir = Context::new().hint(Some(Region::IR));
     ok("0912 345 6789", &hint_ir, "+989123456789", Mobile);
+    // ... and when its reading is not valid, the rule without context applies.
+    ok("79123456789", &hint_ir, "+79123456789", Mobile);
+    rejects("89123456789", &hint_ir, Reject::Ambiguous);
     // International forms do not depend on the context at all.
     for c in [&none, &ru_in, &hint_ir, &ctx(Region::US)] {
         ok("+7 912 345 67 89", c, "+79123456789", Mobile);
