@@ -92,7 +92,10 @@ impl From<ErrorKind> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.0 {
-            ErrorKind::Io { path: Some(p), source } => write!(f, "{}: {source}", p.display()),
+            ErrorKind::Io {
+                path: Some(p),
+                source,
+            } => write!(f, "{}: {source}", p.display()),
             ErrorKind::Io { path: None, source } => write!(f, "{source}"),
             ErrorKind::Input {
                 path,

@@ -225,7 +225,8 @@ mod tests {
 
     #[test]
     fn serde_rejects_unknown_fields() {
-        let ok: Record = serde_json::from_str(r#"{"id":"1","source":"app","phones":["1"]}"#).unwrap();
+        let ok: Record =
+            serde_json::from_str(r#"{"id":"1","source":"app","phones":["1"]}"#).unwrap();
         assert_eq!(ok.phones, vec!["1".to_string()]);
         assert!(serde_json::from_str::<Record>(r#"{"id":"1","phone_no":"1"}"#).is_err());
     }

@@ -19,11 +19,16 @@ use omnilink::normalize::{
 fn parse_context(spec: &str) -> Context {
     let mut ctx = Context::new();
     for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or_else(|| panic!("bad context `{part}`"));
+        let (k, v) = part
+            .split_once('=')
+            .unwrap_or_else(|| panic!("bad context `{part}`"));
         match k {
             "region" => ctx = ctx.region(Region::new(v).expect("region")),
             "candidates" => {
-                let list: Vec<Region> = v.split('|').map(|r| Region::new(r).expect("region")).collect();
+                let list: Vec<Region> = v
+                    .split('|')
+                    .map(|r| Region::new(r).expect("region"))
+                    .collect();
                 ctx = ctx.candidate_regions(list);
             }
             "hint" => ctx = ctx.hint(Region::new(v)),

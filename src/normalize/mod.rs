@@ -233,7 +233,9 @@ const PLACEHOLDER_WORDS: &str = include_str!("data/placeholders.txt");
 /// `true` if the whole value is a generic placeholder such as `n/a`, `none`, `-`, `нет`.
 pub fn is_placeholder_word(value: &str) -> bool {
     let v = value.trim().to_lowercase();
-    let v = v.trim_matches(|c: char| c == '.' || c == '(' || c == ')' || c == '<' || c == '>' || c == '"' || c == '\'');
+    let v = v.trim_matches(|c: char| {
+        c == '.' || c == '(' || c == ')' || c == '<' || c == '>' || c == '"' || c == '\''
+    });
     if v.is_empty() {
         return false;
     }
@@ -257,7 +259,16 @@ mod tests {
 
     #[test]
     fn placeholder_words() {
-        for w in ["n/a", "N/A", "none", "-", "нет", "null", "(none)", "Не указан"] {
+        for w in [
+            "n/a",
+            "N/A",
+            "none",
+            "-",
+            "нет",
+            "null",
+            "(none)",
+            "Не указан",
+        ] {
             assert!(is_placeholder_word(w), "{w}");
         }
         for w in ["anna", "79123456789", "moscow"] {

@@ -59,7 +59,11 @@ impl Phone {
 
 impl fmt::Debug for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Phone(+{} <redacted>, {:?})", self.country_code, self.line)
+        write!(
+            f,
+            "Phone(+{} <redacted>, {:?})",
+            self.country_code, self.line
+        )
     }
 }
 

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::{
-    card, city, date, device, email, name, phone, social, BirthDate, Card, City, Context,
-    DeviceId, Email, FieldKind, Name, Phone, Region, Reject, Script, Social,
+    card, city, date, device, email, name, phone, social, BirthDate, Card, City, Context, DeviceId,
+    Email, FieldKind, Name, Phone, Region, Reject, Script, Social,
 };
 use crate::Record;
 

@@ -191,9 +191,14 @@ fn slot_words(slot: &str, region: Option<Region>, out: &mut Vec<Word>) {
     });
 }
 
-/// Why no words came out of non-empty text: digits only or nothing readable.
-fn no_words_reason(prepared: &str) -> Reject {
-    if prepared.chars().any(char::is_alphanumeric) {
+/// Why no words came out of non-empty text: a placeholder such as `-` or `?`, digits only,
+/// or nothing readable. (Placeholders made of words are found on the folded words, which
+/// covers the crate-wide list too, so the common path need not call
+/// [`is_placeholder_word`].)
+fn no_words_reason(trimmed: &str, prepared: &str) -> Reject {
+    if is_placeholder_word(trimmed) {
+        Reject::Placeholder
+    } else if prepared.chars().any(char::is_alphanumeric) {
         Reject::Invalid
     } else {
         Reject::Empty
@@ -208,7 +213,11 @@ fn is_placeholder(words: &[&str]) -> bool {
     if words.iter().all(|w| t.placeholder_words.contains(*w)) {
         return true;
     }
-    if words.len() > 1 {
+    if words.len() > 1
+        && words
+            .iter()
+            .all(|w| t.placeholder_phrase_words.contains(*w))
+    {
         let mut sorted = words.to_vec();
         sorted.sort_unstable();
         return t.placeholder_phrases.contains(&sorted.join(" "));
@@ -230,10 +239,9 @@ fn is_known_first(w: &str) -> bool {
 fn is_surname_like(w: &Word, region: Option<Region>) -> bool {
     let cyrillic_context = w.script == Script::Cyrillic
         || matches!(region, Some(r) if r == Region::RU || r == Region::KZ || r == Region::UZ);
-    TABLES
-        .surname_suffixes
-        .iter()
-        .any(|(s, strong)| (*strong || cyrillic_context) && w.text.len() >= s.len() + 2 && w.text.ends_with(s))
+    TABLES.surname_suffixes.iter().any(|(s, strong)| {
+        (*strong || cyrillic_context) && w.text.len() >= s.len() + 2 && w.text.ends_with(s)
+    })
 }
 
 /// How much a word looks like a given name rather than a family name.
@@ -254,7 +262,10 @@ fn assign_free(words: Vec<Word>, region: Option<Region>) -> Parts {
     match n {
         0 => (None, vec![], None),
         1 => {
-            if !is_known_first(&texts[0]) && is_surname_like(&words[0], region) && !is_patronymic(&texts[0]) {
+            if !is_known_first(&texts[0])
+                && is_surname_like(&words[0], region)
+                && !is_patronymic(&texts[0])
+            {
                 (None, vec![], Some(take(0)))
             } else {
                 (Some(take(0)), vec![], None)
@@ -382,9 +393,6 @@ fn finish(
 /// ```
 pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
     let t = precheck(raw)?;
-    if is_placeholder_word(t) {
-        return Err(Reject::Placeholder);
-    }
     let mut prepared = String::with_capacity(t.len());
     fold::prepare(t, &mut prepared);
     let region = ctx.region;
@@ -400,12 +408,16 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
                 per_slot.push(w);
             }
             if words.is_empty() {
-                return Err(no_words_reason(&prepared));
+                return Err(no_words_reason(t, &prepared));
             }
             let texts = |ws: &[Word]| ws.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
             let last = join(&texts(&per_slot[0]));
             let mut given = texts(&per_slot[1]);
-            let first = if given.is_empty() { None } else { Some(given.remove(0)) };
+            let first = if given.is_empty() {
+                None
+            } else {
+                Some(given.remove(0))
+            };
             let mut middle = given;
             if let Some(m) = per_slot.get(2) {
                 middle.extend(texts(m));
@@ -417,7 +429,7 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
                 slot_words(s, region, &mut words);
             }
             if words.is_empty() {
-                return Err(no_words_reason(&prepared));
+                return Err(no_words_reason(t, &prepared));
             }
             let script = script_of(&words);
             let (first, middle, last) = assign_free(words, region);
@@ -455,17 +467,26 @@ pub fn from_parts(
         if p.len() > MAX_RAW_LEN {
             return Err(Reject::TooLong);
         }
-        let Ok(t) = precheck(p) else { return Ok(Vec::new()) };
-        if is_placeholder_word(t) {
-            any_placeholder = true;
+        let Ok(t) = precheck(p) else {
             return Ok(Vec::new());
-        }
+        };
         let mut prepared = String::with_capacity(t.len());
         fold::prepare(t, &mut prepared);
         let mut w = Vec::new();
         slot_words(&prepared, region, &mut w);
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        if is_placeholder(&texts) {
+            // a placeholder in one field does not spoil the others
+            any_placeholder = true;
+            return Ok(Vec::new());
+        }
         if w.is_empty() {
-            any_text.get_or_insert(no_words_reason(&prepared));
+            match no_words_reason(t, &prepared) {
+                Reject::Placeholder => any_placeholder = true,
+                r => {
+                    any_text.get_or_insert(r);
+                }
+            }
         }
         Ok(w)
     };
@@ -488,7 +509,11 @@ pub fn from_parts(
     }
     let texts = |ws: Vec<Word>| ws.into_iter().map(|w| w.text).collect::<Vec<_>>();
     let mut given = texts(f);
-    let first = if given.is_empty() { None } else { Some(given.remove(0)) };
+    let first = if given.is_empty() {
+        None
+    } else {
+        Some(given.remove(0))
+    };
     let mut mid = given;
     mid.extend(texts(m));
     finish(first, mid, join(&texts(l)), script)
