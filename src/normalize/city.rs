@@ -392,6 +392,14 @@ mod tests {
         }
 
         #[test]
+        fn idempotent_any_text(s in "\\PC{0,30}") {
+            let c = Context::new();
+            if let Ok(city) = normalize(&s, &c) {
+                prop_assert_eq!(normalize(city.as_str(), &c), Ok(city));
+            }
+        }
+
+        #[test]
         fn idempotent(s in "[a-zA-Zа-яА-Яیکاهتنرس .,()-]{0,30}", uz in any::<bool>()) {
             let c = if uz { Context::new().region(Region::UZ) } else { Context::new() };
             if let Ok(city) = normalize(&s, &c) {

@@ -195,6 +195,9 @@ pub(crate) fn prepare(raw: &str, out: &mut String) {
             out.push(c.to_ascii_lowercase());
         } else if let Some(l) = cyrillic_lower(c) {
             out.push(l);
+        } else if matches!(c as u32, 0x600..=0x6ff | 0x900..=0x97f) {
+            // caseless scripts
+            out.push(fold_arabic_letter(c));
         } else {
             for l in c.to_lowercase() {
                 out.push(fold_arabic_letter(l));
@@ -307,7 +310,20 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
         out.push_str(latin);
         return;
     }
-    let chars: Vec<char> = word.chars().collect();
+    // Words are short: keep their letters on the stack.
+    let mut buf = ['\0'; 48];
+    let heap: Vec<char>;
+    let mut n = 0;
+    for (slot, c) in buf.iter_mut().zip(word.chars()) {
+        *slot = c;
+        n += 1;
+    }
+    let chars: &[char] = if n < buf.len() {
+        &buf[..n]
+    } else {
+        heap = word.chars().collect();
+        &heap
+    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -330,7 +346,7 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
             }
         } else if (0x600..0x700).contains(&u) {
             if c == 'و' {
-                out.push(waw(&chars, i));
+                out.push(waw(chars, i));
             } else {
                 match ARABIC.get(c) {
                     Some(l) => out.push_str(l),
@@ -525,6 +541,10 @@ pub(crate) fn latin_fold(word: &str, region: Option<Region>) -> String {
     let uz = region == Some(Region::UZ);
     let mut cur: Vec<u8> = Vec::with_capacity(word.len() + 4);
     fold_pass(word.as_bytes(), uz, &mut cur);
+    if cur == word.as_bytes() {
+        // already a fixed point
+        return String::from_utf8(cur).unwrap_or_default();
+    }
     let mut next = Vec::with_capacity(cur.len());
     // Every pass after the first only shortens or keeps the word, so this ends quickly;
     // the bound is a belt for the braces.
