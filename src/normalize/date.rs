@@ -645,20 +645,21 @@ mod tests {
 
     #[test]
     fn jalali_matches_reference_table() {
-        // A reference table from an independent implementation can be dropped at this path
-        // to check every day of 1300-1420; the built-in pairs above always run.
-        let Ok(text) = std::fs::read_to_string("/tmp/jalali_pairs.csv") else {
-            return;
-        };
+        // Pairs from an independent implementation (see the file's header). The full table
+        // of every day 1300-1420 (44,194 days) was checked the same way while writing this.
+        let text = include_str!("data/date_jalali_reference.txt");
         let mut n = 0;
-        for line in text.lines() {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let v: Vec<u32> = line.split(',').filter_map(|x| x.parse().ok()).collect();
             let got = jalali_to_gregorian(v[0], v[1], v[2]).map(|d| (d.year, d.month, d.day));
             let want = (v[3] as u16, v[4] as u8, v[5] as u8);
             assert_eq!(got, Some(want), "{line}");
             n += 1;
         }
-        assert!(n > 40_000);
+        assert!(n > 900, "{n}");
     }
 
     #[test]
