@@ -29,9 +29,18 @@ fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
 fn city_words(raw: &str, region: Option<Region>) -> Vec<String> {
     let spaced: String = raw
         .chars()
-        .map(|c| if matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
-    fold_words(&spaced, region).into_iter().map(|(w, _)| w).collect()
+    fold_words(&spaced, region)
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect()
 }
 
 /// Words that only say "city", "town", "village".
@@ -179,6 +188,8 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<City, Reject> {
         first.get_or_insert(words);
     }
     match first {
+        // the folded key may itself be a stand-in ("Н/А" -> "n a" ... "na")
+        Some(words) if is_placeholder_word(&words.join(" ")) => Err(Reject::Placeholder),
         Some(words) => Ok(City {
             key: words.join(" ").into(),
             region: None,
@@ -203,25 +214,113 @@ mod tests {
     #[test]
     fn aliases_meet() {
         let groups: &[(&str, Option<Region>, &[&str])] = &[
-            ("moscow", Some(Region::RU), &["Москва", "г. Москва", "город Москва", "MOSCOW", "Moskva", "Мск", "msk", "Москва, Россия"]),
-            ("saint petersburg", Some(Region::RU), &["Санкт-Петербург", "СПб", "С.-Петербург", "Питер", "St Petersburg", "St. Petersburg", "Saint-Petersburg", "Sankt-Peterburg", "г.Санкт-Петербург"]),
-            ("yekaterinburg", Some(Region::RU), &["Екатеринбург", "Yekaterinburg", "Ekaterinburg"]),
-            ("almaty", Some(Region::KZ), &["Алматы", "Almaty", "Alma-Ata", "Алма-Ата", "Алматы қаласы"]),
-            ("astana", Some(Region::KZ), &["Астана", "Nur-Sultan", "Нур-Султан", "Astana"]),
-            ("tashkent", Some(Region::UZ), &["Ташкент", "Tashkent", "Toshkent", "Тошкент", "Toshkent shahri"]),
-            ("samarkand", Some(Region::UZ), &["Самарканд", "Samarkand", "Samarqand", "Самарқанд"]),
-            ("fergana", Some(Region::UZ), &["Farg'ona", "Fargʻona", "Фергана"]),
-            ("tehran", Some(Region::IR), &["تهران", "Tehran", "Teheran", "شهر تهران"]),
-            ("isfahan", Some(Region::IR), &["اصفهان", "Isfahan", "Esfahan"]),
+            (
+                "moscow",
+                Some(Region::RU),
+                &[
+                    "Москва",
+                    "г. Москва",
+                    "город Москва",
+                    "MOSCOW",
+                    "Moskva",
+                    "Мск",
+                    "msk",
+                    "Москва, Россия",
+                ],
+            ),
+            (
+                "saint petersburg",
+                Some(Region::RU),
+                &[
+                    "Санкт-Петербург",
+                    "СПб",
+                    "С.-Петербург",
+                    "Питер",
+                    "St Petersburg",
+                    "St. Petersburg",
+                    "Saint-Petersburg",
+                    "Sankt-Peterburg",
+                    "г.Санкт-Петербург",
+                ],
+            ),
+            (
+                "yekaterinburg",
+                Some(Region::RU),
+                &["Екатеринбург", "Yekaterinburg", "Ekaterinburg"],
+            ),
+            (
+                "almaty",
+                Some(Region::KZ),
+                &["Алматы", "Almaty", "Alma-Ata", "Алма-Ата", "Алматы қаласы"],
+            ),
+            (
+                "astana",
+                Some(Region::KZ),
+                &["Астана", "Nur-Sultan", "Нур-Султан", "Astana"],
+            ),
+            (
+                "tashkent",
+                Some(Region::UZ),
+                &[
+                    "Ташкент",
+                    "Tashkent",
+                    "Toshkent",
+                    "Тошкент",
+                    "Toshkent shahri",
+                ],
+            ),
+            (
+                "samarkand",
+                Some(Region::UZ),
+                &["Самарканд", "Samarkand", "Samarqand", "Самарқанд"],
+            ),
+            (
+                "fergana",
+                Some(Region::UZ),
+                &["Farg'ona", "Fargʻona", "Фергана"],
+            ),
+            (
+                "tehran",
+                Some(Region::IR),
+                &["تهران", "Tehran", "Teheran", "شهر تهران"],
+            ),
+            (
+                "isfahan",
+                Some(Region::IR),
+                &["اصفهان", "Isfahan", "Esfahan"],
+            ),
             ("mashhad", Some(Region::IR), &["مشهد", "Mashhad"]),
             ("mumbai", Some(Region::IN), &["Mumbai", "Bombay", "मुंबई"]),
-            ("delhi", Some(Region::IN), &["Delhi", "New Delhi", "दिल्ली", "नई दिल्ली"]),
+            (
+                "delhi",
+                Some(Region::IN),
+                &["Delhi", "New Delhi", "दिल्ली", "नई दिल्ली"],
+            ),
             ("bengaluru", Some(Region::IN), &["Bangalore", "Bengaluru"]),
             ("kolkata", Some(Region::IN), &["Kolkata", "Calcutta"]),
             ("chennai", Some(Region::IN), &["Chennai", "Madras"]),
-            ("new york", Some(Region::US), &["New York", "NYC", "NY City", "new-york", "Нью-Йорк", "New York City"]),
-            ("los angeles", Some(Region::US), &["Los Angeles", "LA", "L.A."]),
-            ("london", Some(Region::GB), &["London", "Лондон", "City of London"]),
+            (
+                "new york",
+                Some(Region::US),
+                &[
+                    "New York",
+                    "NYC",
+                    "NY City",
+                    "new-york",
+                    "Нью-Йорк",
+                    "New York City",
+                ],
+            ),
+            (
+                "los angeles",
+                Some(Region::US),
+                &["Los Angeles", "LA", "L.A."],
+            ),
+            (
+                "london",
+                Some(Region::GB),
+                &["London", "Лондон", "City of London"],
+            ),
             ("birmingham", None, &["Birmingham"]),
         ];
         for (canonical, region, raws) in groups {
@@ -235,9 +334,18 @@ mod tests {
     fn unknown_cities() {
         assert_eq!(key("Новокузнецк"), ("novokuznetsk".into(), None));
         assert_eq!(key("Novokuznetsk"), ("novokuznetsk".into(), None));
-        assert_eq!(key("г. Набережные Челны"), ("naberezhnie chelni".into(), None));
-        assert_eq!(key("Naberezhnye Chelny"), ("naberezhnie chelni".into(), None));
-        assert_eq!(key("Комсомольск-на-Амуре"), ("komsomolsk na amure".into(), None));
+        assert_eq!(
+            key("г. Набережные Челны"),
+            ("naberezhnie chelni".into(), None)
+        );
+        assert_eq!(
+            key("Naberezhnye Chelny"),
+            ("naberezhnie chelni".into(), None)
+        );
+        assert_eq!(
+            key("Комсомольск-на-Амуре"),
+            ("komsomolsk na amure".into(), None)
+        );
         assert_eq!(key("بندرعباس"), key("بندرعباس"));
         assert_eq!(key("Springfield, IL"), ("springfield".into(), None));
     }
@@ -260,10 +368,35 @@ mod tests {
         assert!(!format!("{c:?}").contains("moscow"));
     }
 
+    #[test]
+    fn total_on_huge_input() {
+        let c = Context::new();
+        assert_eq!(
+            normalize(&"Москва ".repeat(100_000), &c),
+            Err(Reject::TooLong)
+        );
+        assert_eq!(
+            normalize(&"\u{0}a".repeat(500_000), &c),
+            Err(Reject::TooLong)
+        );
+        assert_eq!(
+            normalize("\u{0}Москва\u{7}", &c).map(|c| c.as_str().to_string()),
+            Ok("moscow".into())
+        );
+    }
+
     proptest! {
         #[test]
         fn total(s in "\\PC{0,60}") {
             let _ = normalize(&s, &Context::new());
+        }
+
+        #[test]
+        fn idempotent_any_text(s in "\\PC{0,30}") {
+            let c = Context::new();
+            if let Ok(city) = normalize(&s, &c) {
+                prop_assert_eq!(normalize(city.as_str(), &c), Ok(city));
+            }
         }
 
         #[test]

@@ -377,7 +377,8 @@ fn read(toks: &[Tok], ctx: &Context) -> Option<(u32, u32, u32, Option<Calendar>)
         ([], [(v, 8)]) => {
             let (hi, lo) = (v / 10_000, v % 10_000);
             let plausible = |y: u32| {
-                (u32::from(MIN_YEAR)..=u32::from(MAX_YEAR)).contains(&y) || JALALI_YEARS.contains(&y)
+                (u32::from(MIN_YEAR)..=u32::from(MAX_YEAR)).contains(&y)
+                    || JALALI_YEARS.contains(&y)
             };
             if plausible(hi) && !plausible(lo) {
                 Some((hi, lo / 100, lo % 100, None))
@@ -434,9 +435,7 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<BirthDate, Reject> {
             Reject::Empty
         });
     }
-    let all_zero = toks
-        .iter()
-        .all(|t| matches!(t, Tok::Num(0, _)));
+    let all_zero = toks.iter().all(|t| matches!(t, Tok::Num(0, _)));
     if all_zero {
         return Err(Reject::Placeholder);
     }
@@ -459,7 +458,11 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<BirthDate, Reject> {
         BirthDate::new(y, m, d)
     }
     .ok_or(Reject::Invalid)?;
-    let g = (u32::from(date.year), u32::from(date.month), u32::from(date.day));
+    let g = (
+        u32::from(date.year),
+        u32::from(date.month),
+        u32::from(date.day),
+    );
     if placeholders.contains(&g) {
         return Err(Reject::Placeholder);
     }
@@ -536,7 +539,9 @@ mod tests {
         let us = Context::new().region(Region::US);
         let gb = Context::new().region(Region::GB);
         let mf = Context::new().date_order(DateOrder::MonthFirst);
-        let df = Context::new().region(Region::US).date_order(DateOrder::DayFirst);
+        let df = Context::new()
+            .region(Region::US)
+            .date_order(DateOrder::DayFirst);
         assert_eq!(iso("03/05/1990", &us), Ok("1990-03-05".into()));
         assert_eq!(iso("03/05/1990", &gb), Ok("1990-05-03".into()));
         assert_eq!(iso("03/05/1990", &mf), Ok("1990-03-05".into()));
@@ -547,7 +552,10 @@ mod tests {
         assert_eq!(iso("12251990", &gb), Ok("1990-12-25".into()));
         assert_eq!(iso("25/25/1990", &gb), Err(Reject::Invalid));
         // hint counts when the region is unknown
-        assert_eq!(iso("03/05/1990", &Context::new().hint(Some(Region::US))), Ok("1990-03-05".into()));
+        assert_eq!(
+            iso("03/05/1990", &Context::new().hint(Some(Region::US))),
+            Ok("1990-03-05".into())
+        );
     }
 
     #[test]
@@ -597,15 +605,37 @@ mod tests {
             assert_eq!(iso(raw, &c), Err(Reject::Empty), "{raw:?}");
         }
         for raw in [
-            "1900-01-01", "01.01.1900", "1970-01-01", "01/01/1970", "0000-00-00", "00.00.0000",
-            "01.01.0001", "1111-11-11", "9999-12-31", "31.12.9999", "n/a", "unknown", "нет",
+            "1900-01-01",
+            "01.01.1900",
+            "1970-01-01",
+            "01/01/1970",
+            "0000-00-00",
+            "00.00.0000",
+            "01.01.0001",
+            "1111-11-11",
+            "9999-12-31",
+            "31.12.9999",
+            "n/a",
+            "unknown",
+            "нет",
         ] {
             assert_eq!(iso(raw, &c), Err(Reject::Placeholder), "{raw}");
         }
         for raw in [
-            "31.02.1990", "29.02.1991", "1899-05-05", "2027-01-01", "1990", "03.1990", "abc",
-            "5 foo 1990", "1.2.3.4", "123456789", "1990-13-45", "99999999999999999999999",
-            "5 March", "32.01.1990",
+            "31.02.1990",
+            "29.02.1991",
+            "1899-05-05",
+            "2027-01-01",
+            "1990",
+            "03.1990",
+            "abc",
+            "5 foo 1990",
+            "1.2.3.4",
+            "123456789",
+            "1990-13-45",
+            "99999999999999999999999",
+            "5 March",
+            "32.01.1990",
         ] {
             assert_eq!(iso(raw, &c), Err(Reject::Invalid), "{raw}");
         }
@@ -615,20 +645,35 @@ mod tests {
 
     #[test]
     fn jalali_matches_reference_table() {
-        // A reference table from an independent implementation can be dropped at this path
-        // to check every day of 1300-1420; the built-in pairs above always run.
-        let Ok(text) = std::fs::read_to_string("/tmp/jalali_pairs.csv") else {
-            return;
-        };
+        // Pairs from an independent implementation (see the file's header). The full table
+        // of every day 1300-1420 (44,194 days) was checked the same way while writing this.
+        let text = include_str!("data/date_jalali_reference.txt");
         let mut n = 0;
-        for line in text.lines() {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let v: Vec<u32> = line.split(',').filter_map(|x| x.parse().ok()).collect();
             let got = jalali_to_gregorian(v[0], v[1], v[2]).map(|d| (d.year, d.month, d.day));
             let want = (v[3] as u16, v[4] as u8, v[5] as u8);
             assert_eq!(got, Some(want), "{line}");
             n += 1;
         }
-        assert!(n > 40_000);
+        assert!(n > 900, "{n}");
+    }
+
+    #[test]
+    fn total_on_huge_input() {
+        let c = Context::new();
+        assert_eq!(
+            normalize(&"05.03.1990 ".repeat(100_000), &c),
+            Err(Reject::TooLong)
+        );
+        assert_eq!(
+            normalize(&"\u{0}1".repeat(500_000), &c),
+            Err(Reject::TooLong)
+        );
+        let _ = normalize("\u{0}05.03.1990\u{7}", &c);
     }
 
     proptest! {

@@ -14,10 +14,12 @@
 //!    `aleksei`).
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
+use super::tables::Fnv;
 use super::Script;
 use crate::normalize::Region;
 
@@ -81,18 +83,19 @@ static LATIN: LazyLock<HashMap<char, &'static str>> = LazyLock::new(|| {
     }
     m
 });
-static WORDS: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
-    let mut m = HashMap::new();
-    for line in data_lines(WORD_TABLE) {
-        let mut it = line.split_whitespace();
-        if let (Some(word), Some(latin)) = (it.next(), it.next()) {
-            let mut p = String::new();
-            prepare(word, &mut p);
-            m.insert(p, latin);
+static WORDS: LazyLock<HashMap<String, &'static str, BuildHasherDefault<Fnv>>> =
+    LazyLock::new(|| {
+        let mut m = HashMap::default();
+        for line in data_lines(WORD_TABLE) {
+            let mut it = line.split_whitespace();
+            if let (Some(word), Some(latin)) = (it.next(), it.next()) {
+                let mut p = String::new();
+                prepare(word, &mut p);
+                m.insert(p, latin);
+            }
         }
-    }
-    m
-});
+        m
+    });
 
 /// Devanagari letter classes.
 #[derive(Clone, Copy)]
@@ -151,6 +154,31 @@ fn fold_arabic_letter(c: char) -> char {
     }
 }
 
+/// Characters that NFKC leaves alone whatever surrounds them, in the scripts we see most
+/// (a cheap pre-check; anything else goes through the full normaliser). Arabic letters with
+/// compatibility forms (U+0675-U+0678) and Devanagari nukta letters (U+0958-U+095F) are
+/// left out; so are combining marks, which may compose with the letter before.
+fn nfkc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0x20..=0x7e
+        | 0x410..=0x44f | 0x401 | 0x451 | 0x406 | 0x456 | 0x40e | 0x45e | 0x490..=0x4ff
+        | 0x621..=0x63a | 0x641..=0x64a | 0x67e | 0x686 | 0x698 | 0x6a9 | 0x6af | 0x6cc
+        | 0x905..=0x939 | 0x93e..=0x94d
+        | 0x200c)
+}
+
+/// Lower case of the Russian Cyrillic capitals without the general Unicode tables.
+fn cyrillic_lower(c: char) -> Option<char> {
+    let u = c as u32;
+    let l = match u {
+        0x410..=0x42f => u + 0x20,
+        0x400..=0x40f => u + 0x50,
+        0x430..=0x45f => u,
+        _ => return None,
+    };
+    char::from_u32(l)
+}
+
 /// Step 1: NFKC, lower case, Arabic-script letter folding, marks and joiners removed.
 /// Appends to `out`.
 pub(crate) fn prepare(raw: &str, out: &mut String) {
@@ -165,13 +193,18 @@ pub(crate) fn prepare(raw: &str, out: &mut String) {
         }
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
+        } else if let Some(l) = cyrillic_lower(c) {
+            out.push(l);
+        } else if matches!(c as u32, 0x600..=0x6ff | 0x900..=0x97f) {
+            // caseless scripts
+            out.push(fold_arabic_letter(c));
         } else {
             for l in c.to_lowercase() {
                 out.push(fold_arabic_letter(l));
             }
         }
     };
-    if is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
+    if raw.chars().all(nfkc_stable) || is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
         raw.chars().for_each(|c| push(out, c));
     } else {
         raw.nfkc().for_each(|c| push(out, c));
@@ -190,6 +223,7 @@ pub(crate) fn char_script(c: char) -> Option<Script> {
     match u {
         0xc0..=0x24f | 0x1e00..=0x1eff if c.is_alphabetic() => Some(Script::Latin),
         0x400..=0x52f => Some(Script::Cyrillic),
+        0x620..=0x64a | 0x66e..=0x6d3 => Some(Script::Arabic),
         0x600..=0x6ff | 0x750..=0x77f | 0x8a0..=0x8ff | 0xfb50..=0xfdff | 0xfe70..=0xfeff
             if c.is_alphabetic() =>
         {
@@ -227,7 +261,9 @@ pub(crate) fn is_word_char(c: char) -> bool {
         return c.is_ascii_alphabetic();
     }
     let u = c as u32;
-    if (0x900..=0x963).contains(&u) || (0x971..=0x97f).contains(&u) {
+    // the common letters first, without the general Unicode tables
+    if matches!(u, 0x400..=0x481 | 0x48a..=0x52f | 0x620..=0x64a | 0x66e..=0x6d3 | 0x900..=0x963 | 0x971..=0x97f)
+    {
         return true;
     }
     c.is_alphabetic() || (c.is_alphanumeric() && !c.is_numeric())
@@ -274,7 +310,20 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
         out.push_str(latin);
         return;
     }
-    let chars: Vec<char> = word.chars().collect();
+    // Words are short: keep their letters on the stack.
+    let mut buf = ['\0'; 48];
+    let heap: Vec<char>;
+    let mut n = 0;
+    for (slot, c) in buf.iter_mut().zip(word.chars()) {
+        *slot = c;
+        n += 1;
+    }
+    let chars: &[char] = if n < buf.len() {
+        &buf[..n]
+    } else {
+        heap = word.chars().collect();
+        &heap
+    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -297,7 +346,7 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
             }
         } else if (0x600..0x700).contains(&u) {
             if c == 'و' {
-                out.push(waw(&chars, i));
+                out.push(waw(chars, i));
             } else {
                 match ARABIC.get(c) {
                     Some(l) => out.push_str(l),
@@ -391,22 +440,48 @@ fn devanagari(chars: &[char], out: &mut String) {
             }
             (_, Some(Deva::Consonant(l))) => {
                 // ज्ञ is read gy (gyan)
-                if c == 'ञ' && units.last().is_some_and(|u| u.consonant == "j" && u.vowel == Some("")) {
+                if c == 'ञ'
+                    && units
+                        .last()
+                        .is_some_and(|u| u.consonant == "j" && u.vowel == Some(""))
+                {
                     if let Some(u) = units.last_mut() {
                         u.consonant = "g";
                         u.vowel = Some("");
                     }
-                    units.push(Unit { consonant: "y", vowel: None, nasal: false, visarga: false, keep_schwa: false });
+                    units.push(Unit {
+                        consonant: "y",
+                        vowel: None,
+                        nasal: false,
+                        visarga: false,
+                        keep_schwa: false,
+                    });
                 } else {
-                    units.push(Unit { consonant: l, vowel: None, nasal: false, visarga: false, keep_schwa: false });
+                    units.push(Unit {
+                        consonant: l,
+                        vowel: None,
+                        nasal: false,
+                        visarga: false,
+                        keep_schwa: false,
+                    });
                 }
             }
-            (_, Some(Deva::Vowel(l))) => {
-                units.push(Unit { consonant: "", vowel: Some(l), nasal: false, visarga: false, keep_schwa: false })
-            }
+            (_, Some(Deva::Vowel(l))) => units.push(Unit {
+                consonant: "",
+                vowel: Some(l),
+                nasal: false,
+                visarga: false,
+                keep_schwa: false,
+            }),
             (_, Some(Deva::Matra(l))) => match units.last_mut() {
                 Some(u) if !u.consonant.is_empty() && u.vowel.is_none() => u.vowel = Some(l),
-                _ => units.push(Unit { consonant: "", vowel: Some(l), nasal: false, visarga: false, keep_schwa: false }),
+                _ => units.push(Unit {
+                    consonant: "",
+                    vowel: Some(l),
+                    nasal: false,
+                    visarga: false,
+                    keep_schwa: false,
+                }),
             },
             _ => {}
         }
@@ -464,8 +539,13 @@ fn is_vowel(b: u8) -> bool {
 /// name meet. Idempotent. See the module docs of [`super`] for the rules.
 pub(crate) fn latin_fold(word: &str, region: Option<Region>) -> String {
     let uz = region == Some(Region::UZ);
-    let mut cur: Vec<u8> = word.bytes().filter(u8::is_ascii_lowercase).collect();
-    let mut next = Vec::with_capacity(cur.len() + 4);
+    let mut cur: Vec<u8> = Vec::with_capacity(word.len() + 4);
+    fold_pass(word.as_bytes(), uz, &mut cur);
+    if cur == word.as_bytes() {
+        // already a fixed point
+        return String::from_utf8(cur).unwrap_or_default();
+    }
+    let mut next = Vec::with_capacity(cur.len());
     // Every pass after the first only shortens or keeps the word, so this ends quickly;
     // the bound is a belt for the braces.
     for _ in 0..8 {
@@ -503,7 +583,8 @@ fn fold_pass(s: &[u8], uz: bool, out: &mut Vec<u8>) {
             b'e' if n1 == b'e' && n2 != b'v' => (b"i", 2),
             b'o' if n1 == b'o' || n1 == b'u' => (b"u", 2),
             b'j' if i + 1 == s.len() && matches!(out.last(), Some(b'e' | b'i')) => (b"i", 1),
-            _ => (std::slice::from_ref(&s[i]), 1),
+            _ if c.is_ascii_lowercase() => (std::slice::from_ref(&s[i]), 1),
+            _ => (&[], 1),
         };
         for &b in emit {
             if out.last() != Some(&b) {
@@ -516,6 +597,9 @@ fn fold_pass(s: &[u8], uz: bool, out: &mut Vec<u8>) {
 
 /// Runs steps 3 and 4 on one prepared word.
 pub(crate) fn fold_word(word: &str, region: Option<Region>) -> String {
+    if word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return latin_fold(word, region);
+    }
     let mut t = String::with_capacity(word.len() + 4);
     transliterate(word, &mut t);
     latin_fold(&t, region)
@@ -578,7 +662,15 @@ mod tests {
 
     #[test]
     fn latin_fold_is_idempotent_on_samples() {
-        for w in ["aleksei", "xavier", "mirziyoyev", "yekaterina", "ieeiev", "yyyy", "sschh"] {
+        for w in [
+            "aleksei",
+            "xavier",
+            "mirziyoyev",
+            "yekaterina",
+            "ieeiev",
+            "yyyy",
+            "sschh",
+        ] {
             let once = latin_fold(w, None);
             assert_eq!(latin_fold(&once, None), once, "{w}");
         }

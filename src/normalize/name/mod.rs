@@ -7,22 +7,27 @@
 //! 1. **Clean-up**: Unicode NFKC, lower case; Arabic-script letter folding (ي/ى -> ی,
 //!    ك -> ک, ة -> ه, أ/إ -> ا), harakat, tatweel and ZWNJ removed.
 //! 2. **Words**: letters make words; hyphens and apostrophes glue the parts of one word
-//!    (`Римский-Корсаков` -> `rimskiikorsakov`, `O'Brien` -> `obrien`, `Oʻktam` -> `oktam`,
+//!    (`Римский-Корсаков` -> `rimskikorsakov`, `O'Brien` -> `obrien`, `Oʻktam` -> `oktam`,
 //!    `محمد‌رضا` with a ZWNJ -> `mohamadreza`), so the glued and the written-together forms
 //!    meet; anything else (spaces, dots, digits) separates.
 //! 3. **Transliteration** (`translit_*.txt`): whole-word table first (Persian names, whose
 //!    short vowels are not written: `محمد` -> `mohammad`), then per-letter tables: Cyrillic
-//!    close to the Russian passport scheme (`й` -> `i`, `х` -> `kh`, `ю` -> `iu`, `ь`
-//!    dropped) with Kazakh and Uzbek letters, Persian letters, Devanagari with the inherent
-//!    vowel dropped where Hindi drops it (`राहुल` -> `rahul`), Latin diacritics (`ş` -> `sh`),
-//!    and `any_ascii` for the rest.
+//!    close to the Russian passport scheme (`й` -> `i`, `х` -> `kh`, `ю` -> `iu`, `ё` -> `e`;
+//!    `ь`/`ъ` read as `i` before a vowel, `Григорьев` -> `grigoriev`, silent elsewhere) with
+//!    Kazakh and Uzbek letters, Persian letters, Devanagari with the inherent vowel dropped
+//!    where Hindi drops it (`राहुल` -> `rahul`, `कमला` -> `kamla`), Latin diacritics
+//!    (`ş` -> `sh`), and `any_ascii` for the rest.
 //! 4. **Latin folding**, so common spellings of one name meet: `x` -> `ks` (`kh` for Uzbek
 //!    records and for a word-initial `x` before a vowel other than `e`: `Xurshid`), `q` ->
-//!    `k`, `ye` -> `e` (`Yekaterina`), `yo` -> `e` inside a word (`Fyodor`, `Artyom`), `you`
-//!    -> `iu`, every other `y` -> `i` (`Aleksey` -> `aleksei`, `Yuriy` -> `iuri`), `dzh`/`dj`
-//!    -> `j`, `sch`/`tch` -> `sh`/`ch`, `ph` -> `f`, `ck` -> `k`, `ee` -> `i`, `oo`/`ou` ->
-//!    `u`, `-iev` -> `-ev` (`Grigoriev`), a final `-ej`/`-ij` -> `-ei`/`-ii`, and doubled
-//!    letters collapse (`Kirill` -> `kiril`, `Mohammad` -> `mohamad`).
+//!    `k`, `ye` -> `e` at the start or after a vowel (`Yekaterina`, `Andreyev`), `yo` -> `e`
+//!    inside a word (`Fyodor`, `Artyom`), `you` -> `iu`, every other `y` -> `i`
+//!    (`Aleksey` -> `aleksei`, `Yuriy` -> `iuri`, `Grigoryev` -> `grigoriev`), `dzh`/`dj`
+//!    -> `j`, `sch`/`tch` -> `sh`/`ch`, `ph` -> `f`, `ck` -> `k`, `ee` -> `i` except before
+//!    `v` (`Deepak` -> `dipak`, but `Andreev`), `oo`/`ou` -> `u`, a final `-ej`/`-ij` ->
+//!    `-ei`/`-ii`, and doubled letters collapse (`Kirill` -> `kiril`, `Mohammad` ->
+//!    `mohamad`, `Сергеевна` -> `sergevna`). The rules run to a fixed point, so the fold is
+//!    idempotent. Known gaps: ICAO `Grigorev` vs `Grigoriev`, German `Jurij` vs `Yuri`,
+//!    `Mihail` vs `Mikhail` stay apart here (the nickname tables or [`phonetic`] join them).
 //! 5. **Titles** (`name_titles.txt`: Mr, г-н, Sri, آقای, ...) are dropped; Turkic
 //!    patronymic particles written apart (`Алирза оглы`) are glued to the word before.
 //! 6. **Placeholders** (`name_placeholders.txt`: test, клиент, guest, مشتری, ...).
@@ -191,9 +196,14 @@ fn slot_words(slot: &str, region: Option<Region>, out: &mut Vec<Word>) {
     });
 }
 
-/// Why no words came out of non-empty text: digits only or nothing readable.
-fn no_words_reason(prepared: &str) -> Reject {
-    if prepared.chars().any(char::is_alphanumeric) {
+/// Why no words came out of non-empty text: a placeholder such as `-` or `?`, digits only,
+/// or nothing readable. (Placeholders made of words are found on the folded words, which
+/// covers the crate-wide list too, so the common path need not call
+/// [`is_placeholder_word`].)
+fn no_words_reason(trimmed: &str, prepared: &str) -> Reject {
+    if is_placeholder_word(trimmed) {
+        Reject::Placeholder
+    } else if prepared.chars().any(char::is_alphanumeric) {
         Reject::Invalid
     } else {
         Reject::Empty
@@ -208,7 +218,11 @@ fn is_placeholder(words: &[&str]) -> bool {
     if words.iter().all(|w| t.placeholder_words.contains(*w)) {
         return true;
     }
-    if words.len() > 1 {
+    if words.len() > 1
+        && words
+            .iter()
+            .all(|w| t.placeholder_phrase_words.contains(*w))
+    {
         let mut sorted = words.to_vec();
         sorted.sort_unstable();
         return t.placeholder_phrases.contains(&sorted.join(" "));
@@ -230,10 +244,9 @@ fn is_known_first(w: &str) -> bool {
 fn is_surname_like(w: &Word, region: Option<Region>) -> bool {
     let cyrillic_context = w.script == Script::Cyrillic
         || matches!(region, Some(r) if r == Region::RU || r == Region::KZ || r == Region::UZ);
-    TABLES
-        .surname_suffixes
-        .iter()
-        .any(|(s, strong)| (*strong || cyrillic_context) && w.text.len() >= s.len() + 2 && w.text.ends_with(s))
+    TABLES.surname_suffixes.iter().any(|(s, strong)| {
+        (*strong || cyrillic_context) && w.text.len() >= s.len() + 2 && w.text.ends_with(s)
+    })
 }
 
 /// How much a word looks like a given name rather than a family name.
@@ -248,51 +261,65 @@ type Parts = (Option<String>, Vec<String>, Option<String>);
 /// Decides given, middle and family name for words written in one run, no commas.
 fn assign_free(words: Vec<Word>, region: Option<Region>) -> Parts {
     let n = words.len();
-    let texts: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
-    let take = |i: usize| texts[i].clone();
-    let rest = |r: std::ops::Range<usize>| texts[r].to_vec();
-    match n {
-        0 => (None, vec![], None),
-        1 => {
-            if !is_known_first(&texts[0]) && is_surname_like(&words[0], region) && !is_patronymic(&texts[0]) {
-                (None, vec![], Some(take(0)))
-            } else {
-                (Some(take(0)), vec![], None)
-            }
+    if n == 0 {
+        return (None, vec![], None);
+    }
+    let (first_idx, middle, last_idx) = order(&words, region);
+    let mut texts: Vec<Option<String>> = words.into_iter().map(|w| Some(w.text)).collect();
+    let mut take = |i: Option<usize>| i.and_then(|i| texts.get_mut(i).and_then(Option::take));
+    let first = take(first_idx);
+    let last = take(last_idx);
+    let middle = middle.filter_map(|i| take(Some(i))).collect();
+    (first, middle, last)
+}
+
+/// Positions of the given name, the middle words and the family name.
+fn order(
+    words: &[Word],
+    region: Option<Region>,
+) -> (Option<usize>, std::ops::Range<usize>, Option<usize>) {
+    let n = words.len();
+    let text = |i: usize| words[i].text.as_str();
+    if n == 1 {
+        let surname = !is_known_first(text(0))
+            && is_surname_like(&words[0], region)
+            && !is_patronymic(text(0));
+        return if surname {
+            (None, 0..0, Some(0))
+        } else {
+            (Some(0), 0..0, None)
+        };
+    }
+    if text(0).len() > 1 && words[1..].iter().all(|w| w.text.len() == 1) {
+        // Ivanov I. I.
+        return (Some(1), 2..n, Some(0));
+    }
+    let (pat_second, pat_last) = (is_patronymic(text(1)), is_patronymic(text(n - 1)));
+    let swapped = || first_score(&words[1], region) > first_score(&words[0], region);
+    if n == 2 {
+        if pat_second && !is_patronymic(text(0)) {
+            // Иван Иванович
+            return (Some(0), 1..2, None);
         }
-        _ => {
-            let pat: Vec<bool> = texts.iter().map(|t| is_patronymic(t)).collect();
-            let initials_after = texts[0].len() > 1 && texts[1..].iter().all(|t| t.len() == 1);
-            if initials_after {
-                // Ivanov I. I.
-                return (Some(take(1)), rest(2..n), Some(take(0)));
-            }
-            if n == 2 {
-                if pat[1] && !pat[0] {
-                    return (Some(take(0)), vec![take(1)], None);
-                }
-                if first_score(&words[1], region) > first_score(&words[0], region) {
-                    return (Some(take(1)), vec![], Some(take(0)));
-                }
-                return (Some(take(0)), vec![], Some(take(1)));
-            }
-            let last_is_pat = pat[n - 1];
-            let second_is_pat = pat[1];
-            let last_first_order = if last_is_pat && !second_is_pat {
-                true
-            } else if second_is_pat && !last_is_pat {
-                false
-            } else {
-                first_score(&words[1], region) > first_score(&words[0], region)
-            };
-            if last_first_order {
-                // Иванов Иван Иванович
-                (Some(take(1)), rest(2..n), Some(take(0)))
-            } else {
-                // Ivan Ivanovich Ivanov, Mohammad Reza Ahmadi
-                (Some(take(0)), rest(1..n - 1), Some(take(n - 1)))
-            }
-        }
+        return if swapped() {
+            (Some(1), 0..0, Some(0))
+        } else {
+            (Some(0), 0..0, Some(1))
+        };
+    }
+    let last_first = if pat_last && !pat_second {
+        true
+    } else if pat_second && !pat_last {
+        false
+    } else {
+        swapped()
+    };
+    if last_first {
+        // Иванов Иван Иванович
+        (Some(1), 2..n, Some(0))
+    } else {
+        // Ivan Ivanovich Ivanov, Mohammad Reza Ahmadi
+        (Some(0), 1..n - 1, Some(n - 1))
     }
 }
 
@@ -382,9 +409,6 @@ fn finish(
 /// ```
 pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
     let t = precheck(raw)?;
-    if is_placeholder_word(t) {
-        return Err(Reject::Placeholder);
-    }
     let mut prepared = String::with_capacity(t.len());
     fold::prepare(t, &mut prepared);
     let region = ctx.region;
@@ -400,12 +424,16 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
                 per_slot.push(w);
             }
             if words.is_empty() {
-                return Err(no_words_reason(&prepared));
+                return Err(no_words_reason(t, &prepared));
             }
             let texts = |ws: &[Word]| ws.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
             let last = join(&texts(&per_slot[0]));
             let mut given = texts(&per_slot[1]);
-            let first = if given.is_empty() { None } else { Some(given.remove(0)) };
+            let first = if given.is_empty() {
+                None
+            } else {
+                Some(given.remove(0))
+            };
             let mut middle = given;
             if let Some(m) = per_slot.get(2) {
                 middle.extend(texts(m));
@@ -417,7 +445,7 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
                 slot_words(s, region, &mut words);
             }
             if words.is_empty() {
-                return Err(no_words_reason(&prepared));
+                return Err(no_words_reason(t, &prepared));
             }
             let script = script_of(&words);
             let (first, middle, last) = assign_free(words, region);
@@ -455,17 +483,26 @@ pub fn from_parts(
         if p.len() > MAX_RAW_LEN {
             return Err(Reject::TooLong);
         }
-        let Ok(t) = precheck(p) else { return Ok(Vec::new()) };
-        if is_placeholder_word(t) {
-            any_placeholder = true;
+        let Ok(t) = precheck(p) else {
             return Ok(Vec::new());
-        }
+        };
         let mut prepared = String::with_capacity(t.len());
         fold::prepare(t, &mut prepared);
         let mut w = Vec::new();
         slot_words(&prepared, region, &mut w);
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        if is_placeholder(&texts) {
+            // a placeholder in one field does not spoil the others
+            any_placeholder = true;
+            return Ok(Vec::new());
+        }
         if w.is_empty() {
-            any_text.get_or_insert(no_words_reason(&prepared));
+            match no_words_reason(t, &prepared) {
+                Reject::Placeholder => any_placeholder = true,
+                r => {
+                    any_text.get_or_insert(r);
+                }
+            }
         }
         Ok(w)
     };
@@ -488,7 +525,11 @@ pub fn from_parts(
     }
     let texts = |ws: Vec<Word>| ws.into_iter().map(|w| w.text).collect::<Vec<_>>();
     let mut given = texts(f);
-    let first = if given.is_empty() { None } else { Some(given.remove(0)) };
+    let first = if given.is_empty() {
+        None
+    } else {
+        Some(given.remove(0))
+    };
     let mut mid = given;
     mid.extend(texts(m));
     finish(first, mid, join(&texts(l)), script)

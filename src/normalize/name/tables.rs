@@ -4,6 +4,7 @@
 //! can be written in any script (`Алёша`, `lyosha` and `alyosha` are all found).
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use super::fold::{data_lines, fold_words};
@@ -21,9 +22,38 @@ const NICK_FILES: [(&str, bool); 6] = [
 const FIRST_NAMES: &str = include_str!("../data/name_first.txt");
 const TITLES: &str = include_str!("../data/name_titles.txt");
 const PLACEHOLDERS: &str = include_str!("../data/name_placeholders.txt");
+/// The crate-wide "no value" words (`n/a`, `none`, `нет`), folded like names too.
+const SHARED_PLACEHOLDERS: &str = include_str!("../data/placeholders.txt");
 const PATRONYMIC_SUFFIXES: &str = include_str!("../data/name_patronymic_suffixes.txt");
 const PATRONYMIC_WORDS: &str = include_str!("../data/name_patronymic_words.txt");
 const SURNAME_SUFFIXES: &str = include_str!("../data/name_surname_suffixes.txt");
+
+/// FNV-1a: the table keys are short words we wrote ourselves, so a fast non-keyed hash
+/// is enough (no attacker chooses the keys of these tables).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 
 /// One data entry folded to a single word (words of a multi-word entry are glued, as
 /// hyphens glue them in names).
@@ -55,26 +85,28 @@ fn entry_keys(entry: &str) -> Vec<String> {
 /// The parsed tables.
 pub(crate) struct Tables {
     /// Folded variant (or root) -> folded root.
-    pub nick: HashMap<Box<str>, Box<str>>,
+    pub nick: FastMap<Box<str>, Box<str>>,
     /// Variants listed under more than one root, with the roots that lost (for the tests).
     #[cfg_attr(not(test), allow(dead_code))]
     pub ambiguous: Vec<(Box<str>, Box<str>, Box<str>)>,
     /// Known given names.
-    pub first: HashSet<Box<str>>,
-    pub titles: HashSet<Box<str>>,
-    pub placeholder_words: HashSet<Box<str>>,
+    pub first: FastSet<Box<str>>,
+    pub titles: FastSet<Box<str>>,
+    pub placeholder_words: FastSet<Box<str>>,
     /// Placeholder lines of several words, words sorted and joined by a space.
-    pub placeholder_phrases: HashSet<String>,
+    pub placeholder_phrases: FastSet<String>,
+    /// Every word of a multi-word placeholder (a name with any other word is not one).
+    pub placeholder_phrase_words: FastSet<String>,
     pub patronymic_suffixes: Vec<&'static str>,
-    pub patronymic_words: HashSet<Box<str>>,
+    pub patronymic_words: FastSet<Box<str>>,
     /// Family-name endings, `true` for the strong ones.
     pub surname_suffixes: Vec<(&'static str, bool)>,
 }
 
 fn load() -> Tables {
-    let mut nick: HashMap<Box<str>, Box<str>> = HashMap::new();
+    let mut nick: FastMap<Box<str>, Box<str>> = FastMap::default();
     let mut ambiguous = Vec::new();
-    let mut first: HashSet<Box<str>> = HashSet::new();
+    let mut first: FastSet<Box<str>> = FastSet::default();
     for (file, uzbek) in NICK_FILES {
         for line in data_lines(file) {
             let entries: Vec<Vec<String>> = line
@@ -117,9 +149,10 @@ fn load() -> Tables {
         .flat_map(entry_keys)
         .map(Into::into)
         .collect();
-    let mut placeholder_words = HashSet::new();
-    let mut placeholder_phrases = HashSet::new();
-    for line in data_lines(PLACEHOLDERS) {
+    let mut placeholder_words = FastSet::default();
+    let mut placeholder_phrases = FastSet::default();
+    let mut placeholder_phrase_words = FastSet::default();
+    for line in data_lines(PLACEHOLDERS).chain(data_lines(SHARED_PLACEHOLDERS)) {
         let mut words: Vec<String> = fold_words(line, None).into_iter().map(|(w, _)| w).collect();
         match words.len() {
             0 => {}
@@ -129,6 +162,7 @@ fn load() -> Tables {
             _ => {
                 words.sort();
                 placeholder_phrases.insert(words.join(" "));
+                placeholder_phrase_words.extend(words);
             }
         }
     }
@@ -150,6 +184,7 @@ fn load() -> Tables {
         titles,
         placeholder_words,
         placeholder_phrases,
+        placeholder_phrase_words,
         patronymic_suffixes,
         patronymic_words,
         surname_suffixes,
