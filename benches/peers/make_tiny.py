@@ -91,8 +91,11 @@ def make_person(rng, market_key, pid, household=None):
         str(rng.randint(0, 9)) for _ in range(m["nsn_len"] - len(m["mobile_prefix"])))
     handle = (latin_or_native(first, True) + "." + latin_or_native(last, True)).lower()
     handle = handle.replace(" ", "")
-    if rng.random() < 0.5:
+    r = rng.random()
+    if r < 0.4:
         handle += str(year % 100)
+    elif r < 0.9:
+        handle += str(rng.randint(1, 9999))
     person = {
         "id": pid, "market": market_key, "first": first, "last": last, "city": city, "dob": dob,
         "mobile": nsn, "email": handle + "@" + rng.choice(m["mail"]),

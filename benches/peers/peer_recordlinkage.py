@@ -87,12 +87,14 @@ def main():
     ap.add_argument("--min-sum", type=float, default=4.0,
                     help="with --classifier sum: a pair matches when its features add up to "
                          "at least this (default 4 of 9)")
+    ap.add_argument("--null-frequent", type=int, default=0,
+                    help="null identifier values held by more than N records (default 0: off)")
     args = ap.parse_args()
     recordlinkage.logging.set_verbosity(recordlinkage.logging.WARN)
 
     phases = {}
     t0 = time.perf_counter()
-    df = prep.prepare(args.records_csv).set_index("record_id")
+    df = prep.prepare(args.records_csv, null_frequent=args.null_frequent).set_index("record_id")
     phases["prepare_s"] = time.perf_counter() - t0
 
     t = time.perf_counter()
@@ -120,6 +122,7 @@ def main():
             "numpy": np.__version__, "scipy": scipy.__version__,
         },
         "config": {"classifier": args.classifier, "min_sum": args.min_sum,
+                   "null_frequent": args.null_frequent,
                    "blocks": [" + ".join(b) for b in BLOCKS]},
         "phases": {k: round(v, 3) for k, v in phases.items()},
         "candidate_pairs": int(len(pairs)),

@@ -65,12 +65,14 @@ def main():
     ap.add_argument("--recall", type=float, default=0.7,
                     help="assumed recall of the deterministic rules for the prior")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--null-frequent", type=int, default=0,
+                    help="null identifier values held by more than N records (default 0: off)")
     args = ap.parse_args()
     logging.getLogger("splink").setLevel(logging.WARNING)
 
     phases = {}
     t0 = time.perf_counter()
-    df = prep.prepare(args.records_csv)
+    df = prep.prepare(args.records_csv, null_frequent=args.null_frequent)
     phases["prepare_s"] = time.perf_counter() - t0
 
     t = time.perf_counter()
@@ -84,12 +86,18 @@ def main():
         ],
         recall=args.recall,
     )
+    phases["prior_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     linker.training.estimate_u_using_random_sampling(max_pairs=args.max_pairs, seed=args.seed)
+    phases["u_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("first_name", "last_name"))
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("birth_date"))
-    phases["train_s"] = time.perf_counter() - t
+    phases["em_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=args.predict_threshold)
@@ -114,6 +122,7 @@ def main():
             "max_pairs": args.max_pairs,
             "prior_recall": args.recall,
             "seed": args.seed,
+            "null_frequent": args.null_frequent,
         },
         "phases": {k: round(v, 3) for k, v in phases.items()},
         "predicted_pairs_at_threshold": n_pairs,

@@ -121,12 +121,13 @@ def run_child(cmd, log_path, timeout):
 
 
 def tool_args(tool, args):
+    common = ["--null-frequent", str(args.null_frequent)]
     if tool == "splink":
         extra = ["--threshold", str(args.splink_threshold),
                  "--max-pairs", str(args.splink_max_pairs)]
     else:
         extra = ["--classifier", args.rl_classifier, "--min-sum", str(args.rl_min_sum)]
-    return extra
+    return common + extra
 
 
 def fmt(x, spec):
@@ -165,6 +166,9 @@ def main():
                     help="per-tool clusters, metadata and logs (default benches/peers/.work)")
     ap.add_argument("--timeout", type=float, default=3600,
                     help="seconds before a tool is killed (default 3600; 0 for none)")
+    ap.add_argument("--null-frequent", type=int, default=0,
+                    help="peers' pre-processing: null identifier values held by more than N "
+                         "records (default 0: off)")
     ap.add_argument("--splink-threshold", type=float, default=0.95)
     ap.add_argument("--splink-max-pairs", type=float, default=1e7)
     ap.add_argument("--rl-classifier", choices=["ecm", "sum"], default="ecm")

@@ -15,6 +15,7 @@ OUTPUT_COLUMNS = [
     "record_id", "country", "phone", "email", "card", "device_id", "social", "first_name",
     "last_name", "first_last", "birth_date", "city",
 ]
+IDENTIFIER_COLUMNS = ["phone", "email", "card", "device_id", "social"]
 
 
 def _first_value(s: pd.Series) -> pd.Series:
@@ -32,8 +33,13 @@ def _nonempty(s: pd.Series) -> pd.Series:
     return s.where(s.notna() & (s != ""))
 
 
-def prepare(records_csv: str) -> pd.DataFrame:
-    """Read records.csv and return one row per record with the cleaned columns above."""
+def prepare(records_csv: str, null_frequent: int = 0) -> pd.DataFrame:
+    """Read records.csv and return one row per record with the cleaned columns above.
+
+    With null_frequent > 0, an identifier value (phone, e-mail, card, device, social handle)
+    held by more than that many records is set to null: the generic "drop hub values" step a
+    user may take after looking at value counts. Off by default.
+    """
     raw = pd.read_csv(records_csv, dtype=str, keep_default_na=False, encoding="utf-8")
     df = pd.DataFrame({"record_id": raw["record_id"].astype(str)})
 
@@ -68,6 +74,11 @@ def prepare(records_csv: str) -> pd.DataFrame:
     df["birth_date"] = dob.dt.strftime("%Y-%m-%d").where(dob.notna())
 
     df["city"] = _text(_first_value(raw["city"]))
+
+    if null_frequent > 0:
+        for col in IDENTIFIER_COLUMNS:
+            counts = df[col].map(df[col].value_counts())
+            df[col] = df[col].where(~(counts > null_frequent))
 
     df = df[OUTPUT_COLUMNS]
     return df.astype(object).where(df.notna(), None)
