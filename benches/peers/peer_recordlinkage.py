@@ -23,6 +23,9 @@ from scipy.sparse.csgraph import connected_components
 
 import prep
 
+# Sum thresholds tried by --sweep (with the summed-features rule), for reference.
+SWEEP_MIN_SUMS = [1, 2, 3, 4, 5, 6]
+
 BLOCKS = [
     ["phone"], ["email"], ["card"], ["device_id"], ["social"],
     ["first_name", "last_name"], ["last_name", "birth_date"], ["first_name", "birth_date"],
@@ -87,6 +90,9 @@ def main():
     ap.add_argument("--min-sum", type=float, default=4.0,
                     help="with --classifier sum: a pair matches when its features add up to "
                          "at least this (default 4 of 9)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="after the timed run, also cluster with the summed-features rule at "
+                         "SWEEP_MIN_SUMS (for reference)")
     ap.add_argument("--null-frequent", type=int, default=0,
                     help="null identifier values held by more than N records (default 0: off)")
     args = ap.parse_args()
@@ -128,7 +134,19 @@ def main():
         "candidate_pairs": int(len(pairs)),
         "predicted_pairs": int(len(matches)),
         "non_null_share": prep.describe(df.reset_index()),
+        "sweep": [],
     }
+    if args.sweep:
+        t = time.perf_counter()
+        for min_sum in SWEEP_MIN_SUMS:
+            path = prep.sweep_path(args.clusters_csv, "sum%g" % min_sum)
+            clusters(df.index, classify(feats, "sum", min_sum)).to_csv(path, index=False)
+            meta["sweep"].append({"param": "min_sum", "value": min_sum, "file": path})
+        if args.classifier != "ecm":
+            path = prep.sweep_path(args.clusters_csv, "ecm")
+            clusters(df.index, classify(feats, "ecm", 0)).to_csv(path, index=False)
+            meta["sweep"].append({"param": "classifier", "value": "ecm", "file": path})
+        meta["phases"]["sweep_s"] = round(time.perf_counter() - t, 3)
     with open(args.meta_json, "w") as f:
         json.dump(meta, f, indent=2)
 

@@ -21,6 +21,9 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 import prep
 
+# Cluster thresholds tried by --sweep, after the timed run; scored by the driver for reference.
+SWEEP_THRESHOLDS = [0.01, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99]
+
 
 def settings() -> SettingsCreator:
     return SettingsCreator(
@@ -62,9 +65,11 @@ def main():
                     help="pairs below this match probability are not kept by predict()")
     ap.add_argument("--max-pairs", type=float, default=1e7,
                     help="pairs sampled by estimate_u_using_random_sampling (default 1e7)")
-    ap.add_argument("--recall", type=float, default=0.7,
+    ap.add_argument("--recall", type=float, default=0.6,
                     help="assumed recall of the deterministic rules for the prior")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sweep", action="store_true",
+                    help="after the timed run, also cluster at SWEEP_THRESHOLDS (for reference)")
     ap.add_argument("--null-frequent", type=int, default=0,
                     help="null identifier values held by more than N records (default 0: off)")
     args = ap.parse_args()
@@ -94,13 +99,18 @@ def main():
 
     t = time.perf_counter()
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("first_name", "last_name"))
+        block_on("first_name", "last_name"), estimate_without_term_frequencies=True)
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("birth_date"))
+        block_on("birth_date"), estimate_without_term_frequencies=True)
     phases["em_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=args.predict_threshold)
+    # Clustering at >= threshold only looks at pairs above it, so a lower predict threshold
+    # (when sweeping) changes what is kept, not the clusters of the timed run.
+    predict_threshold = args.predict_threshold
+    if args.sweep:
+        predict_threshold = min(predict_threshold, min(SWEEP_THRESHOLDS))
+    predictions = linker.inference.predict(threshold_match_probability=predict_threshold)
     phases["predict_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -118,7 +128,7 @@ def main():
         "versions": {"splink": splink.__version__, "duckdb": duckdb.__version__},
         "config": {
             "cluster_threshold": args.threshold,
-            "predict_threshold": args.predict_threshold,
+            "predict_threshold": predict_threshold,
             "max_pairs": args.max_pairs,
             "prior_recall": args.recall,
             "seed": args.seed,
@@ -127,7 +137,17 @@ def main():
         "phases": {k: round(v, 3) for k, v in phases.items()},
         "predicted_pairs_at_threshold": n_pairs,
         "non_null_share": prep.describe(df),
+        "sweep": [],
     }
+    if args.sweep:
+        t = time.perf_counter()
+        for thr in SWEEP_THRESHOLDS:
+            path = prep.sweep_path(args.clusters_csv, "t%g" % thr)
+            linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predictions, threshold_match_probability=thr,
+            ).as_pandas_dataframe()[["record_id", "cluster_id"]].to_csv(path, index=False)
+            meta["sweep"].append({"param": "threshold", "value": thr, "file": path})
+        meta["phases"]["sweep_s"] = round(time.perf_counter() - t, 3)
     with open(args.meta_json, "w") as f:
         json.dump(meta, f, indent=2)
 

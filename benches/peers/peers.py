@@ -11,6 +11,7 @@ enumerated). This script itself needs only the standard library.
 
 import argparse
 import csv
+import glob
 import json
 import os
 import platform
@@ -70,9 +71,8 @@ def score(truth, predicted):
     true_pairs = sum(pairs(n) for n in by_true.values())
     precision = tp / predicted_pairs if predicted_pairs else None
     recall = tp / true_pairs if true_pairs else None
-    f1 = (2 * precision * recall / (precision + recall)
-          if precision and recall else (0.0 if precision is not None and recall is not None
-                                        else None))
+    # F1 = 2TP / (2TP + FP + FN) = 2TP / (predicted pairs + true pairs).
+    f1 = 2 * tp / (predicted_pairs + true_pairs) if predicted_pairs + true_pairs else None
     # Pairs a tool put together that share a household (or a namesake group) but are two
     # different people: the look-alike merges that matter most for customer data.
     false_group = {}
@@ -121,7 +121,7 @@ def run_child(cmd, log_path, timeout):
 
 
 def tool_args(tool, args):
-    common = ["--null-frequent", str(args.null_frequent)]
+    common = ["--null-frequent", str(args.null_frequent)] + (["--sweep"] if args.sweep else [])
     if tool == "splink":
         extra = ["--threshold", str(args.splink_threshold),
                  "--max-pairs", str(args.splink_max_pairs)]
@@ -156,6 +156,16 @@ def print_table(results):
         print(line(row))
 
 
+def print_sweep(results):
+    print()
+    print("sweep (thresholds judged against the truth; a ceiling, not a fair setting):")
+    for r in results:
+        for p in r.get("sweep", []):
+            print("  %-13s %-10s %-6s  P %s  R %s  F1 %s  clusters %d" % (
+                r["tool"], p["param"], p["value"], fmt(p["precision"], ".4f"),
+                fmt(p["recall"], ".4f"), fmt(p["f1"], ".4f"), p["predicted_clusters"]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir")
@@ -169,6 +179,9 @@ def main():
     ap.add_argument("--null-frequent", type=int, default=0,
                     help="peers' pre-processing: null identifier values held by more than N "
                          "records (default 0: off)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="also score each tool at a range of thresholds (chosen with the truth: "
+                         "an optimistic reference, not a fair setting)")
     ap.add_argument("--splink-threshold", type=float, default=0.95)
     ap.add_argument("--splink-max-pairs", type=float, default=1e7)
     ap.add_argument("--rl-classifier", choices=["ecm", "sum"], default="ecm")
@@ -199,7 +212,7 @@ def main():
         clusters_csv = os.path.join(work, "clusters.csv")
         meta_json = os.path.join(work, "meta.json")
         log_path = os.path.join(work, "run.log")
-        for stale in (clusters_csv, meta_json):
+        for stale in [clusters_csv, meta_json, *glob.glob(os.path.join(work, "*.sweep-*.csv"))]:
             if os.path.exists(stale):
                 os.remove(stale)
         cmd = [sys.executable, os.path.join(HERE, TOOLS[tool]), records_csv, clusters_csv,
@@ -220,11 +233,21 @@ def main():
             result["core_s"] = meta["phases"]["total_s"]
             result.update({k: meta[k] for k in ("versions", "config", "phases")})
             result.update(score(truth, read_clusters(clusters_csv)))
+            result["sweep"] = []
+            for point in meta.get("sweep", []):
+                s = score(truth, read_clusters(point["file"]))
+                result["sweep"].append({
+                    "param": point["param"], "value": point["value"],
+                    **{k: s[k] for k in ("precision", "recall", "f1", "predicted_clusters",
+                                         "false_household_pairs", "false_namesake_pairs")},
+                })
         else:
             print("peers: %s %s; see %s" % (tool, result["status"], log_path), file=sys.stderr)
         results.append(result)
 
     print_table(results)
+    if args.sweep:
+        print_sweep(results)
     if args.out:
         doc = {
             "data_dir": os.path.abspath(args.data_dir),

@@ -84,6 +84,12 @@ def prepare(records_csv: str, null_frequent: int = 0) -> pd.DataFrame:
     return df.astype(object).where(df.notna(), None)
 
 
+def sweep_path(clusters_csv: str, label: str) -> str:
+    """Where a runner writes the clusters of one sweep point, beside its main clusters file."""
+    stem = clusters_csv[:-4] if clusters_csv.endswith(".csv") else clusters_csv
+    return "%s.sweep-%s.csv" % (stem, label)
+
+
 def describe(df: pd.DataFrame) -> dict:
     """Share of non-null values per column, for the run log."""
     return {c: round(float(df[c].notna().mean()), 3) for c in df.columns if c != "record_id"}

@@ -20,6 +20,7 @@ usage() {
     echo "  --out FILE              write the results as JSON"
     echo "  --work-dir DIR          per-tool clusters, metadata, logs (default benches/peers/.work)"
     echo "  --timeout S             kill a tool after S seconds (default 3600)"
+    echo "  --sweep                 also score a range of thresholds (optimistic reference)"
     echo "  --null-frequent N       null identifier values held by > N records (default off)"
     echo "  --splink-threshold P    match probability for clustering (default 0.95)"
     echo "  --splink-max-pairs N    pairs sampled to estimate u (default 1e7)"
