@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Run peer record-linkage tools on one data set and score them against its truth.
+
+    python peers.py DATA_DIR [--tools splink,recordlinkage] [--out results.json]
+
+DATA_DIR holds records.csv and truth.csv. Each tool runs in its own child process so that its
+wall time and peak resident memory are its own. Scores are pairwise precision, recall and F1,
+counted from the contingency table of predicted clusters against true entities (no pair is
+enumerated). This script itself needs only the standard library.
+"""
+
+import argparse
+import csv
+import glob
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = {
+    "splink": "peer_splink.py",
+    "recordlinkage": "peer_recordlinkage.py",
+}
+
+
+def pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def read_truth(path):
+    truth = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            truth[row["record_id"]] = row
+    return truth
+
+
+def read_clusters(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return {row["record_id"]: row["cluster_id"] for row in csv.DictReader(f)}
+
+
+def score(truth, predicted):
+    """Pairwise scores from contingency counts.
+
+    Records of the truth that a tool left out count as singletons; records a tool returns
+    that the truth does not know are ignored (and counted).
+    """
+    cell, by_pred, by_true = Counter(), Counter(), Counter()
+    group_pred, group_pred_entity = Counter(), Counter()
+    for rid, row in truth.items():
+        cluster = predicted.get(rid)
+        cluster = ("p", cluster) if cluster is not None else ("missing", rid)
+        entity = row["entity_id"]
+        cell[cluster, entity] += 1
+        by_pred[cluster] += 1
+        by_true[entity] += 1
+        for kind in ("household_id", "namesake_group"):
+            group = row.get(kind) or ""
+            if group:
+                group_pred[kind, group, cluster] += 1
+                group_pred_entity[kind, group, cluster, entity] += 1
+
+    tp = sum(pairs(n) for n in cell.values())
+    predicted_pairs = sum(pairs(n) for n in by_pred.values())
+    true_pairs = sum(pairs(n) for n in by_true.values())
+    precision = tp / predicted_pairs if predicted_pairs else None
+    recall = tp / true_pairs if true_pairs else None
+    # F1 = 2TP / (2TP + FP + FN) = 2TP / (predicted pairs + true pairs).
+    f1 = 2 * tp / (predicted_pairs + true_pairs) if predicted_pairs + true_pairs else None
+    # Pairs a tool put together that share a household (or a namesake group) but are two
+    # different people: the look-alike merges that matter most for customer data.
+    false_group = {}
+    for kind in ("household_id", "namesake_group"):
+        together = sum(pairs(n) for k, n in group_pred.items() if k[0] == kind)
+        same = sum(pairs(n) for k, n in group_pred_entity.items() if k[0] == kind)
+        false_group[kind] = together - same
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "predicted_clusters": len(by_pred),
+        "true_entities": len(by_true),
+        "tp_pairs": tp,
+        "predicted_pairs": predicted_pairs,
+        "true_pairs": true_pairs,
+        "false_household_pairs": false_group["household_id"],
+        "false_namesake_pairs": false_group["namesake_group"],
+        "missing_records": sum(1 for rid in truth if rid not in predicted),
+        "unknown_records": sum(1 for rid in predicted if rid not in truth),
+    }
+
+
+def run_child(cmd, log_path, timeout):
+    """Run cmd; return (exit status, wall seconds, peak RSS in MB, timed out)."""
+    with open(log_path, "w") as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=HERE,
+                                start_new_session=True)
+        deadline = start + timeout if timeout else None
+        timed_out = False
+        while True:
+            # wait4 gives the resource usage of this child (and its own waited-for children).
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            if deadline and time.perf_counter() > deadline and not timed_out:
+                timed_out = True
+                os.killpg(proc.pid, signal.SIGKILL)
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
+    rss_kb = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return proc.returncode, wall, rss_kb / 1024, timed_out
+
+
+def tool_args(tool, args):
+    common = ["--null-frequent", str(args.null_frequent)] + (["--sweep"] if args.sweep else [])
+    if tool == "splink":
+        extra = ["--threshold", str(args.splink_threshold),
+                 "--max-pairs", str(args.splink_max_pairs)]
+    else:
+        extra = ["--classifier", args.rl_classifier, "--min-sum", str(args.rl_min_sum)]
+    return common + extra
+
+
+def fmt(x, spec):
+    return "n/a" if x is None else format(x, spec)
+
+
+def print_table(results):
+    head = ["tool", "records", "wall s", "core s", "peak MB", "precision", "recall", "F1",
+            "clusters", "entities", "status"]
+    rows = []
+    for r in results:
+        rows.append([
+            r["tool"], str(r["records"]), fmt(r.get("wall_s"), ".2f"),
+            fmt(r.get("core_s"), ".2f"), fmt(r.get("peak_rss_mb"), ".0f"),
+            fmt(r.get("precision"), ".4f"), fmt(r.get("recall"), ".4f"),
+            fmt(r.get("f1"), ".4f"), fmt(r.get("predicted_clusters"), "d"),
+            fmt(r.get("true_entities"), "d"), r["status"],
+        ])
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+              for i, h in enumerate(head)]
+    line = lambda cells: "  ".join(c.rjust(w) if i else c.ljust(w)
+                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    print(line(head))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def print_sweep(results):
+    print()
+    print("sweep (thresholds judged against the truth; a ceiling, not a fair setting):")
+    for r in results:
+        for p in r.get("sweep", []):
+            print("  %-13s %-10s %-6s  P %s  R %s  F1 %s  clusters %d" % (
+                r["tool"], p["param"], p["value"], fmt(p["precision"], ".4f"),
+                fmt(p["recall"], ".4f"), fmt(p["f1"], ".4f"), p["predicted_clusters"]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data_dir")
+    ap.add_argument("--tools", default="splink,recordlinkage",
+                    help="comma-separated, from: " + ", ".join(TOOLS))
+    ap.add_argument("--out", default=None, help="write the results as JSON here")
+    ap.add_argument("--work-dir", default=os.path.join(HERE, ".work"),
+                    help="per-tool clusters, metadata and logs (default benches/peers/.work)")
+    ap.add_argument("--timeout", type=float, default=3600,
+                    help="seconds before a tool is killed (default 3600; 0 for none)")
+    ap.add_argument("--null-frequent", type=int, default=0,
+                    help="peers' pre-processing: null identifier values held by more than N "
+                         "records (default 0: off)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="also score each tool at a range of thresholds (chosen with the truth: "
+                         "an optimistic reference, not a fair setting)")
+    ap.add_argument("--splink-threshold", type=float, default=0.95)
+    ap.add_argument("--splink-max-pairs", type=float, default=1e7)
+    ap.add_argument("--rl-classifier", choices=["ecm", "sum"], default="ecm")
+    ap.add_argument("--rl-min-sum", type=float, default=4.0)
+    args = ap.parse_args()
+
+    records_csv = os.path.abspath(os.path.join(args.data_dir, "records.csv"))
+    truth_csv = os.path.abspath(os.path.join(args.data_dir, "truth.csv"))
+    for path in (records_csv, truth_csv):
+        if not os.path.isfile(path):
+            sys.exit("peers: no such file: %s" % path)
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = [t for t in tools if t not in TOOLS]
+    if unknown:
+        sys.exit("peers: unknown tool(s): %s (known: %s)" % (", ".join(unknown), ", ".join(TOOLS)))
+
+    truth = read_truth(truth_csv)
+    with open(records_csv, newline="", encoding="utf-8") as f:
+        n_records = sum(1 for _ in csv.DictReader(f))
+    if n_records != len(truth):
+        print("peers: warning: %d records but %d truth rows" % (n_records, len(truth)),
+              file=sys.stderr)
+
+    results = []
+    for tool in tools:
+        work = os.path.join(os.path.abspath(args.work_dir), tool)
+        os.makedirs(work, exist_ok=True)
+        clusters_csv = os.path.join(work, "clusters.csv")
+        meta_json = os.path.join(work, "meta.json")
+        log_path = os.path.join(work, "run.log")
+        for stale in [clusters_csv, meta_json, *glob.glob(os.path.join(work, "*.sweep-*.csv"))]:
+            if os.path.exists(stale):
+                os.remove(stale)
+        cmd = [sys.executable, os.path.join(HERE, TOOLS[tool]), records_csv, clusters_csv,
+               meta_json, *tool_args(tool, args)]
+        print("peers: running %s on %d records ..." % (tool, n_records), file=sys.stderr)
+        code, wall, rss_mb, timed_out = run_child(cmd, log_path, args.timeout)
+        result = {"tool": tool, "records": n_records, "wall_s": round(wall, 3),
+                  "peak_rss_mb": round(rss_mb, 1), "log": log_path}
+        if timed_out:
+            result["status"] = "timeout"
+        elif code != 0 or not os.path.exists(clusters_csv):
+            result["status"] = "failed (exit %d)" % code
+        else:
+            result["status"] = "ok"
+        if result["status"] == "ok":
+            with open(meta_json) as f:
+                meta = json.load(f)
+            result["core_s"] = meta["phases"]["total_s"]
+            result.update({k: meta[k] for k in ("versions", "config", "phases")})
+            result.update(score(truth, read_clusters(clusters_csv)))
+            result["sweep"] = []
+            for point in meta.get("sweep", []):
+                s = score(truth, read_clusters(point["file"]))
+                result["sweep"].append({
+                    "param": point["param"], "value": point["value"],
+                    **{k: s[k] for k in ("precision", "recall", "f1", "predicted_clusters",
+                                         "false_household_pairs", "false_namesake_pairs")},
+                })
+        else:
+            print("peers: %s %s; see %s" % (tool, result["status"], log_path), file=sys.stderr)
+        results.append(result)
+
+    print_table(results)
+    if args.sweep:
+        print_sweep(results)
+    if args.out:
+        doc = {
+            "data_dir": os.path.abspath(args.data_dir),
+            "records": n_records,
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version()},
+            "results": results,
+        }
+        with open(args.out, "w") as f:
+            json.dump(doc, f, indent=2)
+            f.write("\n")
+        print("peers: wrote %s" % args.out, file=sys.stderr)
+    return 0 if all(r["status"] == "ok" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
