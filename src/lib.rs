@@ -8,7 +8,7 @@
 //! use omnilink::Record;
 //!
 //! let ctx = Context::new().region(Region::RU);
-//! let till = Record::new("till-1", "store").phone("8 (912) 345-67-89").card("LC-0012 3456");
+//! let till = Record::new("till-1", "store").phone("8 (912) 345-67-89").card("LC-0012 3457");
 //! let web = Record::new("web-7", "web").phone("+7 912 345 67 89").email("Anna@Gmail.com");
 //! let a = normalize_record(&till, &ctx);
 //! let b = normalize_record(&web, &ctx);

@@ -430,10 +430,7 @@ fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
     let x = res
         .explain(a, b)
         .ok_or_else(|| usage("record index out of range"))?;
-    println!(
-        "{:<12} {:<10} {:>8}  {}",
-        "field", "level", "weight", "frequency"
-    );
+    println!("{:<12} {:<10} {:>8}  frequency", "field", "level", "weight");
     println!("{:<12} {:<10} {:>8.2}", "prior", "", x.prior);
     for f in &x.fields {
         let level = serde_json::to_string(&f.level).unwrap_or_default();

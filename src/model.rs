@@ -27,8 +27,7 @@ pub struct Model {
     pub m: LevelTable,
     /// `u` probabilities, `[field][level]`; the `Missing` column is unused.
     pub u: LevelTable,
-    /// Number of records the term frequencies were counted over (for `u` of a value that
-    /// `k` records carry: `k / records`).
+    /// Number of records the model was trained on (for reference).
     pub records: u64,
     /// Cap on the weight of one field, in bits, so one field cannot outvote everything.
     pub max_field_weight: f64,
@@ -114,17 +113,13 @@ impl Model {
         log2_ratio(self.m[f][l], self.u[f][l]).clamp(-self.max_field_weight, self.max_field_weight)
     }
 
-    /// The weight of an exact match on a value that `frequency` records carry.
+    /// The weight of an exact match on a value that `frequency` records carry: a value on
+    /// `k` records is `k` times as likely to be shared by chance as a value on one record, so
+    /// its `u` is `k` times the field's `u`. (Scaling by the count rather than by the share of
+    /// all records keeps the weight meaningful on small inputs and in incremental use.)
     fn tf_weight(&self, field: Field, frequency: u32) -> f64 {
         let f = field as usize;
-        let base = self.u[f][Level::Exact as usize];
-        let u = if self.records > 0 {
-            // Never below the average u: a unique value is no stronger than the model's u says
-            // on average for an exact match, only a common one is weaker.
-            (frequency as f64 / self.records as f64).max(base)
-        } else {
-            base
-        };
+        let u = (self.u[f][Level::Exact as usize] * frequency as f64).min(1.0);
         log2_ratio(self.m[f][Level::Exact as usize], u)
             .clamp(-self.max_field_weight, self.max_field_weight)
     }

@@ -76,6 +76,10 @@ pub struct Config {
     pub em_sample_pairs: usize,
     /// Most EM iterations.
     pub em_iterations: usize,
+    /// Fewer candidate pairs than this and the model is not trained: EM needs volume to
+    /// tell matches from non-matches, and the starting model is better than a guess on a
+    /// handful of pairs.
+    pub min_training_pairs: usize,
 }
 
 impl Default for Config {
@@ -90,6 +94,7 @@ impl Default for Config {
             u_sample_pairs: 300_000,
             em_sample_pairs: 2_000_000,
             em_iterations: 100,
+            min_training_pairs: 5_000,
         }
     }
 }
@@ -334,7 +339,7 @@ pub fn resolve_with_progress(
     let t = Instant::now();
     let mut model = config.model.clone().unwrap_or_default();
     model.records = records.len() as u64;
-    if config.train && records.len() >= 2 {
+    if config.train && blocking.pairs.len() >= config.min_training_pairs.max(1) {
         // Sample in an order that does not depend on the input order.
         let mut by_hash: Vec<u32> = (0..records.len() as u32).collect();
         by_hash.par_sort_unstable_by_key(|&i| (tiebreak[i as usize], i));

@@ -186,6 +186,19 @@ fn parse_customer_id(id: &CustomerId) -> Option<u64> {
     u64::from_str_radix(id.0.strip_prefix('C')?, 16).ok()
 }
 
+/// `true` when two sorted key lists share a key.
+fn shares_key(a: &[u64], b: &[u64]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// Most members compared when checking a customer for contradictions.
 const CHECK_CAP: usize = 64;
 
@@ -428,6 +441,10 @@ impl State {
         let mut edges = Vec::new();
         for (i, &a) in members.iter().enumerate() {
             for (j, &b) in members.iter().enumerate().skip(i + 1) {
+                // Only pairs that blocking would have proposed, as in batch.
+                if !shares_key(&self.slot(a).keys, &self.slot(b).keys) {
+                    continue;
+                }
                 let c = compare(&self.slot(a).features, &self.slot(b).features, &tf);
                 if c.contradicts() {
                     continue;

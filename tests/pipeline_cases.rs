@@ -12,7 +12,7 @@ fn one_person_across_channels_in_three_scripts_of_phone_format() {
     let recs = vec![
         Record::new("t1", "store")
             .phone("8 (912) 345-67-89")
-            .card("LC-0012 3456 789")
+            .card("LC-0047 1192 305")
             .full_name("Петрова Анна Сергеевна"),
         Record::new("w1", "web")
             .phone("+7 912 345 67 89")

@@ -12,10 +12,18 @@ fn crm() -> Resolver {
 fn merge_keeps_the_oldest_id_and_remove_splits_the_bridge() {
     let r = crm();
     let a = r
-        .add(Record::new("1", "store").card("7700123").full_name("Анна Петрова"))
+        .add(
+            Record::new("1", "store")
+                .card("7700123")
+                .full_name("Анна Петрова"),
+        )
         .unwrap();
     let b = r
-        .add(Record::new("2", "web").email("anna.p@mail.ru").full_name("Anna Petrova"))
+        .add(
+            Record::new("2", "web")
+                .email("anna.p@mail.ru")
+                .full_name("Anna Petrova"),
+        )
         .unwrap();
     assert_ne!(a.customer, b.customer, "no shared identifier yet");
     // A call-centre record carrying both the card and the e-mail bridges the two.
@@ -42,7 +50,10 @@ fn merge_keeps_the_oldest_id_and_remove_splits_the_bridge() {
     assert_eq!(parts.len(), 1);
     assert_ne!(parts[0], b.customer, "IDs are never reused");
     assert_eq!(r.customer_count(), 2);
-    assert_eq!(r.lookup(FieldKind::Card, "7700123"), vec![a.customer.clone()]);
+    assert_eq!(
+        r.lookup(FieldKind::Card, "7700123"),
+        vec![a.customer.clone()]
+    );
 }
 
 #[test]
@@ -59,9 +70,19 @@ fn lookup_by_any_identifier() {
         .unwrap();
     let me = vec![a.customer.clone()];
     assert_eq!(r.lookup(FieldKind::Phone, "+7 912 345 67 89"), me);
-    assert_eq!(r.lookup(FieldKind::Email, "ivanpetrov+x@googlemail.com"), me);
-    assert_eq!(r.lookup(FieldKind::Device, "6d92078a82464ba4ae5b76104861e7dc"), me);
-    assert_eq!(r.lookup(FieldKind::Social, "@Ivan.Petrov"), Vec::new(), "network unknown");
+    assert_eq!(
+        r.lookup(FieldKind::Email, "ivanpetrov+x@googlemail.com"),
+        me
+    );
+    assert_eq!(
+        r.lookup(FieldKind::Device, "6d92078a82464ba4ae5b76104861e7dc"),
+        me
+    );
+    assert_eq!(
+        r.lookup(FieldKind::Social, "@Ivan.Petrov"),
+        Vec::new(),
+        "network unknown"
+    );
     assert!(r.lookup(FieldKind::Phone, "+7 999 000 00 01").is_empty());
     assert!(r.lookup(FieldKind::Phone, "n/a").is_empty());
 }
@@ -71,7 +92,12 @@ fn save_load_continue_equals_never_saving() {
     let records: Vec<Record> = (0..60)
         .map(|i| {
             Record::new(format!("{i}"), ["web", "store"][i % 2])
-                .phone(format!("+7 912 {:03} {:02} {:02}", 100 + i / 3, i % 7, 10 + i / 3))
+                .phone(format!(
+                    "+7 912 {:03} {:02} {:02}",
+                    100 + i / 3,
+                    i % 7,
+                    10 + i / 3
+                ))
                 .full_name(["Анна Петрова", "Иван Смирнов", "Olga Ivanova"][i % 3])
         })
         .collect();
@@ -98,7 +124,10 @@ fn save_load_continue_equals_never_saving() {
     for pos in [3, 9, 40, bytes.len() / 2, bytes.len() - 1] {
         let mut flipped = bytes.clone();
         flipped[pos] ^= 0x10;
-        assert!(Resolver::from_bytes(&flipped).is_err(), "flip at {pos} accepted");
+        assert!(
+            Resolver::from_bytes(&flipped).is_err(),
+            "flip at {pos} accepted"
+        );
     }
     let mut newer = bytes.clone();
     newer[8] = 99;
@@ -110,7 +139,8 @@ fn save_load_continue_equals_never_saving() {
 #[test]
 fn resolver_is_send_and_sync_and_serves_concurrent_lookups() {
     let r = std::sync::Arc::new(crm());
-    r.add(Record::new("1", "web").phone("+79123456789")).unwrap();
+    r.add(Record::new("1", "web").phone("+79123456789"))
+        .unwrap();
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let r = r.clone();

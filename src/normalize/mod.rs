@@ -230,20 +230,24 @@ pub(crate) fn precheck(raw: &str) -> Result<&str, Reject> {
 /// Words that stand for "no value" in any field, compared after case-folding and trimming.
 const PLACEHOLDER_WORDS: &str = include_str!("data/placeholders.txt");
 
+static PLACEHOLDER_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        PLACEHOLDER_WORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+
 /// `true` if the whole value is a generic placeholder such as `n/a`, `none`, `-`, `нет`.
 pub fn is_placeholder_word(value: &str) -> bool {
-    let v = value.trim().to_lowercase();
-    let v = v.trim_matches(|c: char| {
-        c == '.' || c == '(' || c == ')' || c == '<' || c == '>' || c == '"' || c == '\''
-    });
-    if v.is_empty() {
+    let v = value.trim();
+    if v.len() > 64 {
         return false;
     }
-    PLACEHOLDER_WORDS
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .any(|w| w == v)
+    let v = v.to_lowercase();
+    let v = v.trim_matches(|c: char| matches!(c, '.' | '(' | ')' | '<' | '>' | '"' | '\''));
+    !v.is_empty() && PLACEHOLDER_SET.contains(v)
 }
 
 #[cfg(test)]
