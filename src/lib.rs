@@ -24,11 +24,13 @@
 //! - [`normalize`]: one module per identifier kind turning raw strings into typed canonical
 //!   values ([`normalize::Phone`], [`normalize::Email`], ...) or a [`normalize::Reject`] that
 //!   says why not.
+//! - [`eval`]: match-quality metrics (pairwise, B-cubed, cluster shape) against a truth.
 //! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod error;
+pub mod eval;
 pub mod normalize;
 pub mod record;
 
