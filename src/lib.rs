@@ -25,6 +25,7 @@
 //!   values ([`normalize::Phone`], [`normalize::Email`], ...) or a [`normalize::Reject`] that
 //!   says why not.
 //! - [`eval`]: match-quality metrics (pairwise, B-cubed, cluster shape) against a truth.
+//! - [`synth`]: a seeded generator of omnichannel customer exports with ground truth.
 //! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -33,6 +34,7 @@ pub mod error;
 pub mod eval;
 pub mod normalize;
 pub mod record;
+pub mod synth;
 
 pub use error::{Error, ErrorKind, Result};
 pub use record::{Record, RecordId, SocialInput};
