@@ -610,9 +610,11 @@ fn gen_records(ctx: &Ctx, p: &mut Person, shared: Option<&Shared>, rng: &mut Rng
             };
             match use_shared {
                 Some(s) => {
+                    // The household's number, and beside it the person's own (always where
+                    // it must show a changed phone).
                     rec.phone(s, channel, true);
-                    if s != p.phone && rec.rng.chance(0.3) {
-                        rec.phone(own, channel, false);
+                    if s != own && (phone_protected || rec.rng.chance(0.3)) {
+                        rec.phone(own, channel, phone_protected);
                     }
                 }
                 None => {

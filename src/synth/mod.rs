@@ -297,7 +297,8 @@ impl ChannelWeights {
 pub struct HardCases {
     /// Of customers with two or more records: share whose phone number changed. Records
     /// after the change carry the new number (sometimes beside the old one); the first record
-    /// always shows the old number and the last the new one. Tag [`Tag::PhoneChanged`].
+    /// always carries the old number and the last the new one (for a household member, beside
+    /// the household's number). Tag [`Tag::PhoneChanged`].
     /// Default 0.08.
     pub phone_change: f64,
     /// Share of customers who live in a household of 2-4 people (sizes 2, 3, 4 with
