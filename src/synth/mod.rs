@@ -33,13 +33,14 @@
 //! UZ 8 %, GB 7 %. Each customer has a gender (half each), a first and a last name from the
 //! market's tables (50+ each, in `src/synth/data/`), for RU and KZ a patronymic from a male
 //! name, a birth date between 1950-01-01 and 2007-12-31, a city of the market (bigger cities
-//! more often), a mobile number on a real operator prefix of the market (every customer's
-//! number is distinct: numbers are a bijection of the customer's index, up to tens of
-//! millions of customers per market), an e-mail on a market-typical domain derived from the
+//! more often), a mobile number on a real operator prefix of the market (US numbers never on
+//! the 555 exchange, GB never in 0770x), an e-mail on a market-typical domain derived from the
 //! Latin form of the name plus a number that makes it unique, a 13-digit loyalty card
-//! (`2770` chain prefix, EAN-13 check digit, unique), an app device id (random UUID v4) and a
+//! (`2770` chain prefix, EAN-13 check digit), an app device id (random UUID v4) and a
 //! handle on a market-typical network (VK and Telegram in RU, Telegram in UZ, Facebook and X in
-//! IN/US/GB, ...).
+//! IN/US/GB, ...). Phone numbers and cards are one-to-one functions of the customer's index,
+//! so no two customers share one by accident (below 40 million customers); only households
+//! and hubs share values.
 //!
 //! # Records and channels
 //!
