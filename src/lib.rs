@@ -32,6 +32,8 @@
 //! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
 //! - [`resolver`]: the incremental [`resolver::Resolver`] for CRM embedding (stable IDs, save/load).
 //! - [`io`]: reading CSV / JSON Lines exports with column mapping and reported skips; writers.
+//! - [`eval`]: match-quality metrics (pairwise, B-cubed, cluster shape) against a truth.
+//! - [`synth`]: a seeded generator of omnichannel customer exports with ground truth.
 //! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -40,6 +42,7 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod error;
+pub mod eval;
 pub mod golden;
 mod hash;
 pub mod io;
@@ -48,6 +51,7 @@ pub mod normalize;
 pub mod record;
 pub mod resolve;
 pub mod resolver;
+pub mod synth;
 
 pub use error::{Error, ErrorKind, Result};
 pub use record::{Record, RecordId, SocialInput};
