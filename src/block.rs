@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Features, Key, KeyKind};
+use crate::compare::{conflict, same_name, Features, Key, KeyKind};
 use crate::hash::{combine, mix};
 
 /// A blocking rule.
@@ -170,7 +170,10 @@ pub struct Blocking {
     pub hubs: Vec<Hub>,
     /// Figures per rule, in the order of the config's rules.
     pub rules: Vec<RuleStats>,
-    /// How many records carry each identifier or family-name key that two or more carry.
+    /// Term frequencies: for a family name, how many records carry it; for an identifier
+    /// value, how many distinct people carry it (estimated from contradictions among its
+    /// records: different given names or birth dates, or no phone in common). Only values
+    /// with a count of two or more are stored.
     pub frequencies: HashMap<Key, u32>,
 }
 
@@ -186,16 +189,21 @@ impl Blocking {
     }
 }
 
-/// Blocks `records`. `sources[i]` indexes `source_names` for record `i` (for hub reports).
+/// Blocks `records`. `sources[i]` indexes `source_names` for record `i` (for hub reports);
+/// `tiebreak[i]` is a stable hash of record `i`'s id, so that estimates made inside a block do
+/// not depend on input order.
 pub fn block(
     records: &[Features],
     sources: &[u32],
     source_names: &[String],
+    tiebreak: &[u64],
     config: &BlockingConfig,
 ) -> Blocking {
-    // Term frequencies of keyed values, from the records' own keys (independent of rules).
+    // Family-name frequencies, from the records' own keys (independent of rules).
+    let mut frequencies = key_frequencies(records);
+    frequencies.retain(|k, _| matches!(k.kind(), Some(KeyKind::LastName | KeyKind::FullName)));
     let mut out = Blocking {
-        frequencies: key_frequencies(records),
+        frequencies,
         ..Blocking::default()
     };
 
@@ -239,6 +247,26 @@ pub fn block(
                 stats.pairs += n * (n - 1) / 2;
             }
         }
+        if let Some(kind) = rule.key_kind() {
+            // How many people share each identifier value.
+            let people: Vec<(Key, u32)> = groups
+                .par_iter()
+                .filter_map(|&(s, e)| {
+                    let block = &entries[s..e];
+                    let n = if block.len() > limit {
+                        block.len() as u32
+                    } else {
+                        people_in_block(block, records, tiebreak, kind)
+                    };
+                    if n < 2 {
+                        return None;
+                    }
+                    let key = identifier_key(&records[block[0].1 as usize], rule, block[0].0)?;
+                    Some((key, n))
+                })
+                .collect();
+            out.frequencies.extend(people);
+        }
         let pairs: Vec<u64> = groups
             .par_iter()
             .filter(|&&(s, e)| e - s <= limit)
@@ -265,6 +293,55 @@ pub fn block(
     out.hubs
         .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
     out
+}
+
+/// The identifier key behind a rule key, found again from one record of the block.
+fn identifier_key(f: &Features, rule: Rule, rule_key: u64) -> Option<Key> {
+    let kind = rule.key_kind()?;
+    let tag = rule as u64 + 1;
+    f.keys_of(kind).find(|k| combine(tag, k.0) == rule_key)
+}
+
+/// Estimates how many different people carry one identifier value: records go, in a stable
+/// order, into the first group none of whose members they contradict (another given name or
+/// birth date; or, for values other than phones, no phone in common and no agreeing name).
+fn people_in_block(
+    block: &[(u64, u32)],
+    records: &[Features],
+    tiebreak: &[u64],
+    kind: KeyKind,
+) -> u32 {
+    let mut order: Vec<u32> = block.iter().map(|&(_, r)| r).collect();
+    order.sort_unstable_by_key(|&r| (tiebreak[r as usize], r));
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    for r in order {
+        let f = &records[r as usize];
+        let fits = |g: &Vec<u32>| {
+            g.iter().all(|&o| {
+                let other = &records[o as usize];
+                !(conflict(f, other)
+                    || (kind != KeyKind::Phone
+                        && phones_disjoint(f, other)
+                        && !same_name(f, other)))
+            })
+        };
+        match groups.iter_mut().find(|g| fits(g)) {
+            Some(g) => g.push(r),
+            None => groups.push(vec![r]),
+        }
+    }
+    groups.len() as u32
+}
+
+/// Both records have phones and share none.
+fn phones_disjoint(a: &Features, b: &Features) -> bool {
+    let mut pa = a.keys_of(KeyKind::Phone).peekable();
+    let mut pb = b.keys_of(KeyKind::Phone).peekable();
+    if pa.peek().is_none() || pb.peek().is_none() {
+        return false;
+    }
+    let pb: Vec<Key> = pb.collect();
+    !pa.any(|k| pb.contains(&k))
 }
 
 /// Ranges `[start, end)` of entries sharing a key, for blocks of two or more.
@@ -344,7 +421,8 @@ mod tests {
         recs.push(with_phone(79031112233));
         let sources: Vec<u32> = (0..recs.len() as u32).map(|i| i % 2).collect();
         let names = vec!["store".to_string(), "web".to_string()];
-        let b = block(&recs, &sources, &names, &BlockingConfig::default());
+        let tb: Vec<u64> = (0..recs.len() as u64).map(crate::hash::mix).collect();
+        let b = block(&recs, &sources, &names, &tb, &BlockingConfig::default());
         assert_eq!(b.pairs, vec![(30, 31), (32, 33)]);
         assert_eq!(b.hubs.len(), 1);
         assert_eq!(b.hubs[0].size, 30);
@@ -364,7 +442,13 @@ mod tests {
         a.keys.push(Key::new(KeyKind::Card, 42));
         a.keys.sort();
         let b = a.clone();
-        let blk = block(&[a, b], &[0, 0], &["x".into()], &BlockingConfig::default());
+        let blk = block(
+            &[a, b],
+            &[0, 0],
+            &["x".into()],
+            &[1, 2],
+            &BlockingConfig::default(),
+        );
         assert_eq!(blk.pairs, vec![(0, 1)]);
         assert_eq!(blk.rules.iter().map(|r| r.pairs).sum::<u64>(), 2);
     }

@@ -31,6 +31,8 @@ pub enum KeyKind {
     Social = 6,
     /// A family name (used for term frequencies only).
     LastName = 7,
+    /// A given-name root and family name together (used for term frequencies only).
+    FullName = 8,
 }
 
 impl KeyKind {
@@ -54,6 +56,7 @@ impl KeyKind {
             KeyKind::Device => "device",
             KeyKind::Social => "social",
             KeyKind::LastName => "last_name",
+            KeyKind::FullName => "full_name",
         }
     }
 }
@@ -78,6 +81,7 @@ impl Key {
             5 => KeyKind::Device,
             6 => KeyKind::Social,
             7 => KeyKind::LastName,
+            8 => KeyKind::FullName,
             _ => return None,
         })
     }
@@ -179,6 +183,12 @@ impl Features {
             abjad = nm.script == Script::Arabic;
             if let Some(l) = &nm.last {
                 keys.push(key_of(KeyKind::LastName, l));
+                if let Some(f) = &first_root {
+                    keys.push(Key::new(
+                        KeyKind::FullName,
+                        crate::hash::combine(hash_str(32, f), hash_str(33, l)),
+                    ));
+                }
             }
         }
         keys.sort_unstable();
@@ -352,6 +362,9 @@ pub struct Comparison {
     /// For each field with an exact match on a keyed value: how many records carry that value
     /// (1 when unknown). Indexed by [`Field::ALL`] position.
     pub freq: [u32; Field::COUNT],
+    /// How many records carry the pair's shared full name (given-name root and family
+    /// name), 0 when they do not share one.
+    pub full_name_freq: u32,
 }
 
 impl Comparison {
@@ -413,7 +426,7 @@ pub fn compare(a: &Features, b: &Features, tf: &impl KeyFrequency) -> Comparison
 /// Walks the two sorted key lists once, noting per kind whether both have one, and the rarest
 /// shared value.
 fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comparison) {
-    const KINDS: usize = 8;
+    const KINDS: usize = 16;
     let mut has_a = [false; KINDS];
     let mut has_b = [false; KINDS];
     let mut shared = [0u32; KINDS]; // 0 = none, else min frequency
@@ -467,6 +480,7 @@ fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comp
     if shared[ln] > 0 {
         c.freq[Field::LastName as usize] = shared[ln];
     }
+    c.full_name_freq = shared[KeyKind::FullName as usize];
 }
 
 /// Jaro-Winkler similarity at or above which two name spellings count as close.
@@ -551,6 +565,14 @@ fn compare_dates(a: u32, b: u32) -> Level {
     } else {
         Level::Different
     }
+}
+
+/// `true` when both records carry given and family names and both agree (exactly, as
+/// nicknames, or as close spellings).
+pub fn same_name(a: &Features, b: &Features) -> bool {
+    let mut c = Comparison::default();
+    compare_names(a, b, &mut c);
+    c.level(Field::FirstName) >= Level::Close && c.level(Field::LastName) >= Level::Close
 }
 
 /// `true` when two records confidently disagree on who they are (given name or birth date,

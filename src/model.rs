@@ -3,10 +3,15 @@
 //! For each field and level, `m` is the probability of that level among pairs of records of
 //! one person and `u` among pairs of different people; the level's weight is `log2(m / u)`.
 //! A pair's score is the prior log-odds plus the sum of its weights: the log2 odds that the
-//! two records are one person. `u` is estimated from random pairs, `m` and the prior by
-//! expectation-maximisation over the candidate pairs, so no labels are needed. An exact match
-//! on a value carried by many records (a household phone) weighs less than one on a rare value:
-//! its `u` is that value's frequency.
+//! two records are one person. The prior is that of a random pair of records (blocking only
+//! saves work, it does not change the odds). `u` is estimated from random pairs, `m` and the
+//! prior by expectation-maximisation over the candidate pairs, so no labels are needed.
+//!
+//! Exact matches are term-frequency aware. A family name carried by `k` records has
+//! `u = k / n`. An identifier value (phone, e-mail, card, device, handle) is weighed by how
+//! many different *people* carry it, as estimated by blocking: a value carried by one person
+//! has `u = shared_value_error / n`, a household's phone carried by three people has
+//! `u = 2 / n`, so it alone cannot link.
 
 use std::collections::HashMap;
 
@@ -21,14 +26,20 @@ pub type LevelTable = [[f64; Level::COUNT]; Field::COUNT];
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
-    /// Proportion of matches among candidate pairs.
-    pub prior: f64,
+    /// Expected number of other records of the same person per record (the prior of a
+    /// random pair is this over `records - 1`).
+    pub matches_per_record: f64,
     /// `m` probabilities, `[field][level]`; the `Missing` column is unused.
     pub m: LevelTable,
     /// `u` probabilities, `[field][level]`; the `Missing` column is unused.
     pub u: LevelTable,
-    /// Number of records the model was trained on (for reference).
+    /// Number of records in the population being resolved (sets the prior and the `u` of
+    /// identifier values).
     pub records: u64,
+    /// For an identifier value carried by one person: how many people per record, on
+    /// average, would share it without the data showing it (a household member with no name
+    /// on file). Sets how far a single shared value can be trusted.
+    pub shared_value_error: f64,
     /// Cap on the weight of one field, in bits, so one field cannot outvote everything.
     pub max_field_weight: f64,
 }
@@ -63,10 +74,13 @@ pub struct Explanation {
 
 const MIN_P: f64 = 1e-6;
 
+/// See [`Model::population`].
+pub const MIN_POPULATION: f64 = 10_000.0;
+
 impl Default for Model {
     /// Hand-set starting values: sensible before training, the starting point of EM.
     fn default() -> Self {
-        let ident = [0.0, 0.25, 0.05, 0.70];
+        let ident = [0.0, 0.06, 0.01, 0.93];
         let ident_u = [0.0, 0.9999, 0.00005, 0.00005];
         let mut m = [[0.0; Level::COUNT]; Field::COUNT];
         let mut u = [[0.0; Level::COUNT]; Field::COUNT];
@@ -84,23 +98,31 @@ impl Default for Model {
             u[f as usize] = uu;
         }
         Model {
-            prior: 0.3,
+            matches_per_record: 1.5,
             m,
             u,
             records: 0,
-            max_field_weight: 20.0,
+            shared_value_error: 0.01,
+            max_field_weight: 30.0,
         }
     }
 }
 
 fn log2_ratio(m: f64, u: f64) -> f64 {
-    (m.max(MIN_P) / u.max(MIN_P)).log2()
+    (m.max(MIN_P) / u.max(1e-15)).log2()
 }
 
 impl Model {
-    /// The prior log2 odds of a match.
+    /// The population size the prior and frequencies are read against. Small inputs are
+    /// read as part of a population of at least [`MIN_POPULATION`] records, so that a
+    /// handful of records does not make every shared name look like a coincidence.
+    fn population(&self) -> f64 {
+        (self.records as f64).max(MIN_POPULATION)
+    }
+
+    /// The prior log2 odds that a random pair of records is a match.
     pub fn prior_weight(&self) -> f64 {
-        let p = self.prior.clamp(MIN_P, 1.0 - MIN_P);
+        let p = (self.matches_per_record / (self.population() - 1.0)).clamp(1e-15, 1.0 - MIN_P);
         (p / (1.0 - p)).log2()
     }
 
@@ -113,40 +135,65 @@ impl Model {
         log2_ratio(self.m[f][l], self.u[f][l]).clamp(-self.max_field_weight, self.max_field_weight)
     }
 
-    /// The weight of an exact match on a value that `frequency` records carry: a value on
-    /// `k` records is `k` times as likely to be shared by chance as a value on one record, so
-    /// its `u` is `k` times the field's `u`. (Scaling by the count rather than by the share of
-    /// all records keeps the weight meaningful on small inputs and in incremental use.)
+    /// The weight of an exact match on a value that `frequency` people (identifiers) or
+    /// records (family names) carry.
     fn tf_weight(&self, field: Field, frequency: u32) -> f64 {
         let f = field as usize;
-        let u = (self.u[f][Level::Exact as usize] * frequency as f64).min(1.0);
-        log2_ratio(self.m[f][Level::Exact as usize], u)
+        let n = self.population();
+        let u = if field.key_kind().is_some() && field != Field::LastName {
+            (frequency.saturating_sub(1) as f64).max(self.shared_value_error) / n
+        } else {
+            (frequency as f64 / n).max(self.u[f][Level::Exact as usize])
+        };
+        log2_ratio(self.m[f][Level::Exact as usize], u.min(1.0))
             .clamp(-self.max_field_weight, self.max_field_weight)
     }
 
     fn field_weight(&self, c: &Comparison, field: Field) -> (Level, f64, Option<u32>) {
         let level = c.level(field);
         let freq = c.freq[field as usize];
-        if level == Level::Exact && freq > 1 {
-            (level, self.tf_weight(field, freq), Some(freq))
+        let identifier = field.key_kind().is_some() && field != Field::LastName;
+        if level == Level::Exact && (identifier || freq > 1) {
+            (level, self.tf_weight(field, freq.max(1)), Some(freq.max(1)))
         } else {
             (level, self.weight(field, level), None)
         }
     }
 
+    /// The joint weight of equal given and family names, from how many records carry that
+    /// full name: common full names ("Ivan Ivanov") say less than the two names' separate
+    /// frequencies suggest. Returns the adjustment to add to the family-name weight.
+    fn full_name_adjustment(&self, c: &Comparison, first: f64, last: f64) -> f64 {
+        if c.full_name_freq < 2
+            || c.level(Field::FirstName) != Level::Exact
+            || c.level(Field::LastName) != Level::Exact
+        {
+            return 0.0;
+        }
+        let m = self.m[Field::FirstName as usize][Level::Exact as usize]
+            * self.m[Field::LastName as usize][Level::Exact as usize];
+        // The pair itself carries the name twice; the other carriers are the competition.
+        let u = (c.full_name_freq - 1) as f64 / self.population();
+        let joint = log2_ratio(m, u.min(1.0));
+        // Only ever lowers the evidence: independence overcounts shared full names.
+        (joint - (first + last)).min(0.0)
+    }
+
     /// The log2 odds that the pair is a match. Pure arithmetic, no allocation.
     pub fn score(&self, c: &Comparison) -> f64 {
         let mut s = self.prior_weight();
+        let mut w = [0.0; Field::COUNT];
         for f in Field::ALL {
-            s += self.field_weight(c, f).1;
+            w[f as usize] = self.field_weight(c, f).1;
+            s += w[f as usize];
         }
-        s
+        s + self.full_name_adjustment(c, w[Field::FirstName as usize], w[Field::LastName as usize])
     }
 
     /// The score, field by field.
     pub fn explain(&self, c: &Comparison) -> Explanation {
         let prior = self.prior_weight();
-        let fields: Vec<FieldWeight> = Field::ALL
+        let mut fields: Vec<FieldWeight> = Field::ALL
             .iter()
             .map(|&field| {
                 let (level, weight, frequency) = self.field_weight(c, field);
@@ -158,6 +205,16 @@ impl Model {
                 }
             })
             .collect();
+        let adj = self.full_name_adjustment(
+            c,
+            fields[Field::FirstName as usize].weight,
+            fields[Field::LastName as usize].weight,
+        );
+        if adj != 0.0 {
+            let last = &mut fields[Field::LastName as usize];
+            last.weight += adj;
+            last.frequency = Some(c.full_name_freq);
+        }
         let score = prior + fields.iter().map(|f| f.weight).sum::<f64>();
         Explanation {
             prior,
@@ -187,14 +244,21 @@ impl Model {
         }
     }
 
-    /// Estimates `m` and the prior by expectation-maximisation over comparison patterns
-    /// (`pattern -> number of pairs`), holding `u` fixed. Returns the iterations used.
-    pub fn fit_em(&mut self, patterns: &HashMap<u32, u64>, max_iter: usize, tol: f64) -> usize {
+    /// Estimates `m` by expectation-maximisation over comparison patterns of candidate pairs
+    /// (`pattern -> number of pairs`), holding `u` fixed. Returns the share of matches among
+    /// the candidates and the iterations used.
+    pub fn fit_em(
+        &mut self,
+        patterns: &HashMap<u32, u64>,
+        max_iter: usize,
+        tol: f64,
+    ) -> (f64, usize) {
+        let mut lambda = 0.5f64;
         let mut pats: Vec<(u32, u64)> = patterns.iter().map(|(&p, &n)| (p, n)).collect();
         pats.sort_unstable();
         let total: f64 = pats.iter().map(|&(_, n)| n as f64).sum();
         if total == 0.0 {
-            return 0;
+            return (0.0, 0);
         }
         for iter in 1..=max_iter {
             let mut m_num = [[0.0f64; Level::COUNT]; Field::COUNT];
@@ -202,10 +266,10 @@ impl Model {
             for &(p, n) in &pats {
                 let c = Comparison {
                     pattern: p,
-                    freq: [0; Field::COUNT],
+                    ..Comparison::default()
                 };
-                let mut lm = self.prior.ln();
-                let mut lu = (1.0 - self.prior).ln();
+                let mut lm = lambda.ln();
+                let mut lu = (1.0 - lambda).ln();
                 for f in Field::ALL {
                     let l = c.level(f) as usize;
                     if l != 0 {
@@ -224,9 +288,10 @@ impl Model {
                 }
             }
             let mut change: f64 = 0.0;
-            let new_prior = (matches / total).clamp(MIN_P, 1.0 - MIN_P);
-            change = change.max((new_prior - self.prior).abs());
-            self.prior = new_prior;
+            // Kept off 0 and 1 so that neither class collapses.
+            let new_lambda = (matches / total).clamp(0.001, 0.999);
+            change = change.max((new_lambda - lambda).abs());
+            lambda = new_lambda;
             for (num, m) in m_num.iter().zip(self.m.iter_mut()) {
                 let present: f64 = num[1..].iter().sum();
                 if present <= 0.0 {
@@ -239,10 +304,10 @@ impl Model {
                 }
             }
             if change < tol {
-                return iter;
+                return (lambda, iter);
             }
         }
-        max_iter
+        (lambda, max_iter)
     }
 }
 
@@ -264,10 +329,9 @@ mod tests {
     /// Draws comparison patterns from known m, u and prior, and checks that EM recovers m.
     #[test]
     fn em_recovers_known_parameters() {
-        let mut truth = Model {
-            prior: 0.4,
-            ..Model::default()
-        };
+        let truth = Model::default();
+        let truth_prior = 0.4;
+        let mut truth = truth;
         truth.m[Field::Phone as usize] = [0.0, 0.3, 0.0, 0.7];
         truth.u[Field::Phone as usize] = [0.0, 0.95, 0.0, 0.05];
         truth.m[Field::FirstName as usize] = [0.0, 0.05, 0.15, 0.8];
@@ -289,7 +353,7 @@ mod tests {
         };
         let mut patterns: HashMap<u32, u64> = HashMap::new();
         for _ in 0..200_000 {
-            let is_match = next() < truth.prior;
+            let is_match = next() < truth_prior;
             let mut pat = 0u32;
             for f in used {
                 let probs = if is_match {
@@ -315,9 +379,9 @@ mod tests {
             u: truth.u,
             ..Model::default()
         };
-        let iters = model.fit_em(&patterns, 500, 1e-7);
+        let (lambda, iters) = model.fit_em(&patterns, 500, 1e-7);
         assert!(iters < 500, "EM did not converge");
-        assert!((model.prior - 0.4).abs() < 0.02, "prior {}", model.prior);
+        assert!((lambda - 0.4).abs() < 0.02, "prior {lambda}");
         for f in used {
             for l in 1..4 {
                 let (got, want) = (model.m[f as usize][l], truth.m[f as usize][l]);
@@ -335,7 +399,6 @@ mod tests {
             records: 1_000_000,
             ..Model::default()
         };
-        model.u[Field::Phone as usize][Level::Exact as usize] = 1e-7;
         let mut c = Comparison {
             pattern: (Level::Exact as u32) << (2 * Field::Phone as u32),
             ..Comparison::default()

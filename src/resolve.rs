@@ -328,7 +328,13 @@ pub fn resolve_with_progress(
     // 2. Block.
     progress("block");
     let t = Instant::now();
-    let blocking = block(&features, &sources, &source_names, &config.blocking);
+    let blocking = block(
+        &features,
+        &sources,
+        &source_names,
+        &tiebreak,
+        &config.blocking,
+    );
     stats.rules = blocking.rules.clone();
     stats.candidate_pairs = blocking.pairs.len() as u64;
     stats.reduction_ratio = blocking.reduction_ratio(records.len());
@@ -376,7 +382,11 @@ pub fn resolve_with_progress(
                 }
                 a
             });
-        stats.em_iterations = model.fit_em(&patterns, config.em_iterations, 1e-6) as u64;
+        let (lambda, iterations) = model.fit_em(&patterns, config.em_iterations, 1e-6);
+        stats.em_iterations = iterations as u64;
+        // Matches among candidates, spread over all records: the prior of a random pair.
+        model.matches_per_record =
+            (2.0 * lambda * blocking.pairs.len() as f64 / records.len() as f64).max(1e-3);
     }
     stats.stage_ms.insert("train".into(), ms(t));
 
