@@ -40,7 +40,9 @@ fn main() {
     let mut seed = 42u64;
     let mut threads = 0usize;
     let mut json_out = None;
+    // The generator's markets, as a multi-country export would be configured.
     let mut config = Config::default();
+    config.context.candidate_regions = omnilink::normalize::Region::MARKETS.to_vec().into();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next();

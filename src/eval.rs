@@ -746,6 +746,93 @@ impl Joint {
     }
 }
 
+/// The pairwise recall reachable from the evidence in the data: the share of true pairs whose
+/// records are joined, transitively within their entity, by sharing an identifier (phone,
+/// e-mail, card, device, handle) or a name (given-name root and family name) plus a birth date
+/// or a city. No linker that needs evidence can do better; report recall against it.
+///
+/// Records are normalised with `config`'s contexts, as [`crate::resolve`] would.
+pub fn evidence_ceiling(
+    records: &[crate::Record],
+    truth: &[u32],
+    config: &crate::Config,
+) -> Result<SubsetRecall> {
+    use crate::compare::{Features, KeyKind};
+    use crate::normalize::normalize_record;
+    use rayon::prelude::*;
+
+    if records.len() != truth.len() {
+        return Err(crate::Error::input(
+            None,
+            None,
+            "evidence_ceiling: records and truth differ in length",
+        ));
+    }
+    let features: Vec<Features> = records
+        .par_iter()
+        .map(|r| {
+            let mut ctx = config.context.clone();
+            if let Some(reg) = config.sources.get(&r.source).and_then(|s| s.region) {
+                ctx.region = Some(reg);
+            }
+            Features::from_normalized(&normalize_record(r, &ctx))
+        })
+        .collect();
+    // (key, entity, record): records of one entity sharing a key are joined.
+    let mut entries: Vec<(u64, u32, u32)> = features
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, f)| {
+            let e = truth[i];
+            let mut keys: Vec<u64> = f
+                .keys
+                .iter()
+                .filter(|k| {
+                    !matches!(
+                        k.kind(),
+                        Some(KeyKind::LastName | KeyKind::FullName | KeyKind::EmailLocal) | None
+                    )
+                })
+                .map(|k| k.0)
+                .collect();
+            if let (Some(first), Some(last)) = (f.first_root.as_deref(), f.last.as_deref()) {
+                let name = crate::hash::combine(
+                    crate::hash::hash_str(30, first),
+                    crate::hash::hash_str(31, last),
+                );
+                if f.dob != 0 {
+                    keys.push(crate::hash::combine(name, f.dob as u64 | (1 << 40)));
+                }
+                if f.city != 0 {
+                    keys.push(crate::hash::combine(name, f.city));
+                }
+            }
+            keys.into_iter().map(move |k| (k, e, i as u32))
+        })
+        .collect();
+    entries.par_sort_unstable();
+    let mut uf = petgraph::unionfind::UnionFind::<u32>::new(records.len());
+    for w in entries.windows(2) {
+        if w[0].0 == w[1].0 && w[0].1 == w[1].1 {
+            uf.union(w[0].2, w[1].2);
+        }
+    }
+    let components: Vec<u32> = (0..records.len() as u32).map(|i| uf.find(i)).collect();
+    // Components never span entities, so pairs inside them are all true pairs.
+    let found = pairwise(truth, &components)?;
+    let all = pairwise(truth, truth)?;
+    Ok(SubsetRecall {
+        records: records.len() as u64,
+        true_pairs: all.true_pairs,
+        found_pairs: found.true_positive_pairs,
+        recall: if all.true_pairs == 0 {
+            1.0
+        } else {
+            found.true_positive_pairs as f64 / all.true_pairs as f64
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -905,91 +992,4 @@ mod tests {
         assert!(s.contains("pairwise") && s.contains("b-cubed") && s.contains("largest"));
         assert!(s.lines().count() <= 8);
     }
-}
-
-/// The pairwise recall reachable from the evidence in the data: the share of true pairs whose
-/// records are joined, transitively within their entity, by sharing an identifier (phone,
-/// e-mail, card, device, handle) or a name (given-name root and family name) plus a birth date
-/// or a city. No linker that needs evidence can do better; report recall against it.
-///
-/// Records are normalised with `config`'s contexts, as [`crate::resolve`] would.
-pub fn evidence_ceiling(
-    records: &[crate::Record],
-    truth: &[u32],
-    config: &crate::Config,
-) -> Result<SubsetRecall> {
-    use crate::compare::{Features, KeyKind};
-    use crate::normalize::normalize_record;
-    use rayon::prelude::*;
-
-    if records.len() != truth.len() {
-        return Err(crate::Error::input(
-            None,
-            None,
-            "evidence_ceiling: records and truth differ in length",
-        ));
-    }
-    let features: Vec<Features> = records
-        .par_iter()
-        .map(|r| {
-            let mut ctx = config.context.clone();
-            if let Some(reg) = config.sources.get(&r.source).and_then(|s| s.region) {
-                ctx.region = Some(reg);
-            }
-            Features::from_normalized(&normalize_record(r, &ctx))
-        })
-        .collect();
-    // (key, entity, record): records of one entity sharing a key are joined.
-    let mut entries: Vec<(u64, u32, u32)> = features
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, f)| {
-            let e = truth[i];
-            let mut keys: Vec<u64> = f
-                .keys
-                .iter()
-                .filter(|k| {
-                    !matches!(
-                        k.kind(),
-                        Some(KeyKind::LastName | KeyKind::FullName | KeyKind::EmailLocal) | None
-                    )
-                })
-                .map(|k| k.0)
-                .collect();
-            if let (Some(first), Some(last)) = (f.first_root.as_deref(), f.last.as_deref()) {
-                let name = crate::hash::combine(
-                    crate::hash::hash_str(30, first),
-                    crate::hash::hash_str(31, last),
-                );
-                if f.dob != 0 {
-                    keys.push(crate::hash::combine(name, f.dob as u64 | (1 << 40)));
-                }
-                if f.city != 0 {
-                    keys.push(crate::hash::combine(name, f.city));
-                }
-            }
-            keys.into_iter().map(move |k| (k, e, i as u32))
-        })
-        .collect();
-    entries.par_sort_unstable();
-    let mut uf = petgraph::unionfind::UnionFind::<u32>::new(records.len());
-    for w in entries.windows(2) {
-        if w[0].0 == w[1].0 && w[0].1 == w[1].1 {
-            uf.union(w[0].2, w[1].2);
-        }
-    }
-    let components: Vec<u32> = (0..records.len() as u32).map(|i| uf.find(i)).collect();
-    // Components never span entities, so pairs inside them are all true pairs.
-    let found = pairwise(truth, &components)?;
-    let all = pairwise(truth, truth)?;
-    Ok(SubsetRecall {
-        records: records.len() as u64,
-        true_pairs: all.true_pairs,
-        found_pairs: found.true_positive_pairs,
-        recall: if all.true_pairs == 0 {
-            1.0
-        } else {
-            found.true_positive_pairs as f64 / all.true_pairs as f64
-        },
-    })
 }

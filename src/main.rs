@@ -54,6 +54,34 @@ enum Command {
         #[arg(long, num_args = 2, value_names = ["ID1", "ID2"], required = true)]
         pair: Vec<String>,
     },
+    /// Score memberships.csv against a truth file: pairwise and B-cubed precision/recall/F1.
+    #[command(
+        after_help = "Example:\n  omnilink evaluate --truth examples/data/truth.csv omnilink-out/memberships.csv\n\n\
+        The truth file has columns record_id and entity_id; memberships.csv has record_id and \
+        customer_id. Records are matched by record_id."
+    )]
+    Evaluate {
+        /// The truth file (record_id, entity_id).
+        #[arg(long)]
+        truth: PathBuf,
+        /// memberships.csv written by `resolve`.
+        memberships: PathBuf,
+    },
+    /// Generate a synthetic omnichannel export with ground truth (records.csv, truth.csv).
+    #[command(
+        after_help = "Example:\n  omnilink generate --customers 100000 --seed 42 -o data/synth"
+    )]
+    Generate {
+        /// Number of customers (people) to generate.
+        #[arg(long, default_value_t = 10_000)]
+        customers: u32,
+        /// Seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output directory.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -66,6 +94,11 @@ struct InputArgs {
     /// Default region for phones without a country code (two-letter code, e.g. RU).
     #[arg(long)]
     region: Option<String>,
+    /// Candidate regions for national-format phones when a record has no country, comma
+    /// separated (default: RU,KZ,IR,IN,UZ,US,GB; a number valid in several is resolved by
+    /// the record's city or name script, or left unresolved).
+    #[arg(long, value_delimiter = ',')]
+    regions: Vec<String>,
     /// Map a header explicitly: --column 'HEADER=KIND' (kinds: phone, email, card, device,
     /// social, instagram, telegram, vk, first_name, last_name, full_name, birth_date, city, id,
     /// source, country, updated_at, ignore).
@@ -218,6 +251,20 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
             r.parse()
                 .map_err(|_| usage(format!("--region: `{r}` is not a two-letter country code")))?,
         );
+    }
+    if !args.regions.is_empty() {
+        let list = args
+            .regions
+            .iter()
+            .map(|r| {
+                r.parse().map_err(|_| {
+                    usage(format!("--regions: `{r}` is not a two-letter country code"))
+                })
+            })
+            .collect::<Result<Vec<omnilink::normalize::Region>, Failure>>()?;
+        config.context.candidate_regions = list.into();
+    } else if config.context.candidate_regions.is_empty() {
+        config.context.candidate_regions = omnilink::normalize::Region::MARKETS.to_vec().into();
     }
     let mut columns = file.input.columns;
     for spec in &args.columns {
@@ -458,11 +505,87 @@ fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Reads `key -> label` from two columns of a CSV file.
+fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<(String, String)>, Failure> {
+    let mut rdr = csv::Reader::from_path(path)
+        .map_err(|e| Failure::from(Error::input(Some(path.into()), None, e.to_string())))?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| Failure::from(Error::input(Some(path.into()), Some(1), e.to_string())))?
+        .clone();
+    let col = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            Failure::from(Error::input(
+                Some(path.into()),
+                Some(1),
+                format!(
+                    "no `{name}` column; columns are: {}",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ),
+            ))
+        })
+    };
+    let (k, l) = (col(key)?, col(label)?);
+    let mut out = Vec::new();
+    for (i, row) in rdr.records().enumerate() {
+        let row = row.map_err(|_| {
+            Failure::from(Error::input(
+                Some(path.into()),
+                Some(i as u64 + 2),
+                "unreadable row",
+            ))
+        })?;
+        out.push((
+            row.get(k).unwrap_or("").to_string(),
+            row.get(l).unwrap_or("").to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+fn run_evaluate(truth: &Path, memberships: &Path) -> Result<(), Failure> {
+    let t = read_labels(truth, "record_id", "entity_id")?;
+    let m: BTreeMap<String, String> = read_labels(memberships, "record_id", "customer_id")?
+        .into_iter()
+        .collect();
+    let (mut tl, mut pl) = (Vec::new(), Vec::new());
+    let mut missing = 0u64;
+    for (id, entity) in t {
+        match m.get(&id) {
+            Some(c) => {
+                tl.push(entity);
+                pl.push(c.clone());
+            }
+            None => missing += 1,
+        }
+    }
+    let truth = omnilink::eval::Labels::from_strings(tl.iter().map(String::as_str));
+    let pred = omnilink::eval::Labels::from_strings(pl.iter().map(String::as_str));
+    let report = omnilink::eval::Report::new(truth.as_slice(), pred.as_slice())?;
+    println!("{report}");
+    if missing > 0 {
+        println!("{missing} truth records have no membership (not counted)");
+    }
+    Ok(())
+}
+
+fn run_generate(customers: u32, seed: u64, out: &Path) -> Result<(), Failure> {
+    let data = omnilink::synth::generate(&omnilink::synth::Config::new(customers, seed))?;
+    data.write_csv(out)?;
+    println!(
+        "{customers} customers, {} records -> {}/records.csv, truth.csv",
+        data.records.len(),
+        out.display()
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let threads = match &cli.command {
         Command::Resolve(a) => a.input.threads,
         Command::Explain { input, .. } => input.threads,
+        _ => None,
     };
     if let Some(n) = threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
@@ -476,6 +599,12 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Resolve(a) => run_resolve(a),
         Command::Explain { input, pair } => run_explain(input, pair),
+        Command::Evaluate { truth, memberships } => run_evaluate(truth, memberships),
+        Command::Generate {
+            customers,
+            seed,
+            out,
+        } => run_generate(*customers, *seed, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -395,7 +395,7 @@ mod tests {
 
     #[test]
     fn term_frequency_lowers_common_values() {
-        let mut model = Model {
+        let model = Model {
             records: 1_000_000,
             ..Model::default()
         };

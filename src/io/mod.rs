@@ -210,8 +210,6 @@ pub enum SkipReason {
     },
     /// A JSON Lines row that is not a JSON object.
     InvalidJson,
-    /// A row with no identifier and no name in it.
-    NoEvidence,
 }
 
 impl fmt::Display for SkipReason {
@@ -225,7 +223,6 @@ impl fmt::Display for SkipReason {
                 write!(f, "cell in column `{column}` is {bytes} bytes long")
             }
             SkipReason::InvalidJson => f.write_str("not a JSON object"),
-            SkipReason::NoEvidence => f.write_str("no identifier and no name"),
         }
     }
 }
@@ -333,17 +330,6 @@ fn push_cell(r: &mut Record, col: Column, v: &str) {
             value: v.to_string(),
         }),
     }
-}
-
-fn has_evidence(r: &Record) -> bool {
-    !(r.phones.is_empty()
-        && r.emails.is_empty()
-        && r.cards.is_empty()
-        && r.devices.is_empty()
-        && r.socials.is_empty()
-        && r.full_name.is_none()
-        && r.first_name.is_none()
-        && r.last_name.is_none())
 }
 
 /// Assigns ids to records without one and disambiguates repeated ids.
@@ -503,9 +489,6 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
                 }
             }
         }
-        if bad.is_none() && !has_evidence(&r) {
-            bad = Some(SkipReason::NoEvidence);
-        }
         match bad {
             Some(reason) => out.skipped.push(skip(reason)),
             None => {
@@ -644,9 +627,6 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
                 }
                 push_cell(&mut r, col, &s);
             }
-        }
-        if bad.is_none() && !has_evidence(&r) {
-            bad = Some(SkipReason::NoEvidence);
         }
         match bad {
             Some(reason) => out.skipped.push(skip(reason)),
