@@ -84,6 +84,16 @@ impl Rule {
         }
     }
 
+    /// The identifier rule that blocks on keys of `kind`.
+    pub fn for_key_kind(kind: KeyKind) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.key_kind() == Some(kind))
+    }
+
+    /// The rule key of an identifier key (for identifier rules).
+    pub fn identifier_rule_key(self, key: Key) -> u64 {
+        combine(self as u64 + 1, key.0)
+    }
+
     /// Appends this rule's keys for one record.
     pub fn keys(self, f: &Features, out: &mut Vec<u64>) {
         let tag = self as u64 + 1;
@@ -311,14 +321,21 @@ fn people_in_block(
     tiebreak: &[u64],
     kind: KeyKind,
 ) -> u32 {
-    let mut order: Vec<u32> = block.iter().map(|&(_, r)| r).collect();
-    order.sort_unstable_by_key(|&r| (tiebreak[r as usize], r));
-    let mut groups: Vec<Vec<u32>> = Vec::new();
-    for r in order {
-        let f = &records[r as usize];
-        let fits = |g: &Vec<u32>| {
-            g.iter().all(|&o| {
-                let other = &records[o as usize];
+    let mut carriers: Vec<(u64, &Features)> = block
+        .iter()
+        .map(|&(_, r)| (tiebreak[r as usize], &records[r as usize]))
+        .collect();
+    count_people(&mut carriers, kind)
+}
+
+/// [`people_in_block`] over `(tiebreak, features)` of the records carrying one value of
+/// `kind`; sorts `carriers`.
+pub(crate) fn count_people(carriers: &mut [(u64, &Features)], kind: KeyKind) -> u32 {
+    carriers.sort_unstable_by_key(|c| c.0);
+    let mut groups: Vec<Vec<&Features>> = Vec::new();
+    for &(_, f) in carriers.iter() {
+        let fits = |g: &Vec<&Features>| {
+            g.iter().all(|other| {
                 !(conflict(f, other)
                     || (kind != KeyKind::Phone
                         && phones_disjoint(f, other)
@@ -326,8 +343,8 @@ fn people_in_block(
             })
         };
         match groups.iter_mut().find(|g| fits(g)) {
-            Some(g) => g.push(r),
-            None => groups.push(vec![r]),
+            Some(g) => g.push(f),
+            None => groups.push(vec![f]),
         }
     }
     groups.len() as u32

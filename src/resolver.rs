@@ -32,9 +32,9 @@ use std::sync::RwLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::block::Rule;
+use crate::block::{count_people, Rule};
 use crate::cluster::{cluster, Edge};
-use crate::compare::{compare, conflict, Features, Key, KeyFrequency};
+use crate::compare::{compare, conflict, Features, Key, KeyFrequency, KeyKind};
 use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_bytes, mix};
 use crate::model::{log2_odds, Model};
@@ -159,6 +159,8 @@ struct CustomerState {
 struct State {
     config: Config,
     model: Model,
+    /// The model's population follows the number of records held (an untrained model).
+    track_population: bool,
     threshold: f64,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
@@ -169,12 +171,22 @@ struct State {
     next_customer: u64,
 }
 
-/// Term frequencies straight from the resolver's counts.
-struct Counts<'a>(&'a HashMap<Key, u32>);
+/// Term frequencies from the resolver's state, read as the batch pipeline reads them: for
+/// names, how many records carry them; for an identifier value, how many people its records
+/// show (see [`crate::block`]).
+struct Counts<'a>(&'a State);
 
 impl KeyFrequency for Counts<'_> {
     fn frequency(&self, key: Key) -> u32 {
-        self.0.get(&key).copied().unwrap_or(1).max(1)
+        let st = self.0;
+        let identifier = key
+            .kind()
+            .filter(|k| !matches!(k, KeyKind::LastName | KeyKind::FullName))
+            .and_then(Rule::for_key_kind);
+        match identifier {
+            Some(rule) => st.people(rule, key, None),
+            None => st.counts.get(&key).copied().unwrap_or(1).max(1),
+        }
     }
 }
 
@@ -240,6 +252,25 @@ impl State {
         }
     }
 
+    /// How many people carry identifier `key` (blocked by `rule`), counting `extra` too.
+    fn people(&self, rule: Rule, key: Key, extra: Option<(u64, &Features)>) -> u32 {
+        let Some(kind) = rule.key_kind() else {
+            return 1;
+        };
+        let mut carriers: Vec<(u64, &Features)> = Vec::new();
+        if let Some(p) = self.postings.get(&rule.identifier_rule_key(key)) {
+            if p.as_slice().len() >= self.limit(rule) {
+                return p.as_slice().len() as u32 + u32::from(extra.is_some());
+            }
+            for &r in p.as_slice() {
+                let s = self.slot(r);
+                carriers.push((record_hash(&s.record), &s.features));
+            }
+        }
+        carriers.extend(extra);
+        count_people(&mut carriers, kind).max(1)
+    }
+
     fn clashes(&self, f: &Features, members: &[u32]) -> bool {
         members
             .iter()
@@ -259,6 +290,9 @@ impl State {
         if self.by_ext.contains_key(&ext) {
             // An update: the new version replaces the old.
             events.extend(self.remove_ext(ext));
+        }
+        if self.track_population {
+            self.model.records = self.by_ext.len() as u64 + 1;
         }
         let ctx = self.context(&record.source);
         let normalized = normalize_record(&record, &ctx);
@@ -281,8 +315,27 @@ impl State {
         candidates.sort_unstable();
         candidates.dedup();
 
+        // Identifier values this record makes shared by a second person: the customers that
+        // were linked through them are re-evaluated once the record is in.
+        let ext_hash = ext;
+        let mut newly_shared: Vec<u64> = Vec::new();
+        for &k in &features.keys {
+            let Some(rule) = k.kind().and_then(Rule::for_key_kind) else {
+                continue;
+            };
+            if !self.config.blocking.rules.contains(&rule) || rule == Rule::EmailLocal {
+                continue;
+            }
+            let before = self.people(rule, k, None);
+            if before == 1 && self.people(rule, k, Some((ext_hash, &features))) >= 2 {
+                if let Some(p) = self.postings.get(&rule.identifier_rule_key(k)) {
+                    newly_shared.extend(p.as_slice().iter().map(|&r| self.slot(r).customer));
+                }
+            }
+        }
+
         // Score against every candidate; keep links per customer.
-        let tf = Counts(&self.counts);
+        let tf = Counts(self);
         let mut links: BTreeMap<u64, f64> = BTreeMap::new();
         for &c in &candidates {
             let other = self.slot(c);
@@ -390,6 +443,14 @@ impl State {
             keys,
             customer,
         });
+        newly_shared.sort_unstable();
+        newly_shared.dedup();
+        for c in newly_shared {
+            if self.customers.contains_key(&c) {
+                events.extend(self.recluster(c));
+            }
+        }
+        let customer = self.slot(r).customer;
         Ok(AddOutcome {
             customer: customer_id(customer),
             events,
@@ -437,7 +498,7 @@ impl State {
     /// longer hold it together.
     fn recluster(&mut self, cid: u64) -> Vec<Event> {
         let members = self.customers[&cid].members.clone();
-        let tf = Counts(&self.counts);
+        let tf = Counts(self);
         let mut edges = Vec::new();
         for (i, &a) in members.iter().enumerate() {
             for (j, &b) in members.iter().enumerate().skip(i + 1) {
@@ -531,6 +592,7 @@ impl Resolver {
         Resolver {
             state: RwLock::new(State {
                 config,
+                track_population: model.records == 0,
                 model,
                 threshold,
                 slots: Vec::new(),
@@ -542,6 +604,27 @@ impl Resolver {
                 next_customer: 1,
             }),
         }
+    }
+
+    /// Resolves `records` with the batch pipeline and holds the result: its trained model,
+    /// its customers (with new resolver IDs, oldest first in the batch's ID order) and
+    /// indexes, ready for records to come one at a time.
+    pub fn from_batch(records: Vec<Record>, config: Config) -> Result<Resolver> {
+        let res = crate::resolve(&records, &config)?;
+        let resolver = Resolver::with_model(config, res.model.clone());
+        {
+            let mut st = resolver.write();
+            let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
+            for c in &res.customers {
+                let cid = st.new_customer();
+                for m in &c.members {
+                    if let Some(r) = slots[m.index()].take() {
+                        st.restore(r, cid);
+                    }
+                }
+            }
+        }
+        Ok(resolver)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -719,6 +802,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 struct Saved {
     config_json: String,
     model: Model,
+    track_population: bool,
     records: Vec<(Record, u64)>,
     customers: Vec<(u64, CustomerState)>,
     next_customer: u64,
@@ -755,6 +839,7 @@ impl Resolver {
                 config_json: serde_json::to_string(&st.config)
                     .map_err(|_| Error::format("config cannot be encoded"))?,
                 model: st.model.clone(),
+                track_population: st.track_population,
                 records,
                 customers,
                 next_customer: st.next_customer,
@@ -825,9 +910,11 @@ impl Resolver {
             .map_err(|_| Error::format("state payload is malformed"))?;
         let config: Config = serde_json::from_str(&saved.config_json)
             .map_err(|_| Error::format("saved config is malformed"))?;
+        let track = saved.track_population;
         let resolver = Resolver::with_model(config, saved.model);
         {
             let mut st = resolver.write();
+            st.track_population = track;
             st.next_customer = saved.next_customer;
             st.customers = saved.customers.into_iter().collect();
             for (record, customer) in saved.records {
