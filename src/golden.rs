@@ -65,9 +65,9 @@ pub struct Member<'a> {
 }
 
 /// Ranks members for tie-breaks: most recent, then highest priority, then stable hash.
-fn rank(m: &Member<'_>) -> (std::cmp::Reverse<String>, std::cmp::Reverse<i32>, u64) {
+fn rank<'a>(m: &Member<'a>) -> (std::cmp::Reverse<&'a str>, std::cmp::Reverse<i32>, u64) {
     (
-        std::cmp::Reverse(m.record.updated_at.clone().unwrap_or_default()),
+        std::cmp::Reverse(m.record.updated_at.as_deref().unwrap_or("")),
         std::cmp::Reverse(m.priority),
         m.tiebreak,
     )
