@@ -106,3 +106,23 @@ proptest! {
         prop_assert_eq!(&base, &assignment(&recs, &config, 8));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// `score(a, b) == score(b, a)` on realistic records, pair by pair.
+    #[test]
+    fn scores_are_symmetric(seed in any::<u64>()) {
+        let data = omnilink::synth::generate(&omnilink::synth::Config::new(60, seed)).unwrap();
+        let res = resolve(&data.records, &Config::default()).unwrap();
+        let n = data.records.len() as u32;
+        for a in 0..n {
+            for b in (a + 1)..n.min(a + 8) {
+                let x = res.explain(omnilink::RecordId(a), omnilink::RecordId(b)).unwrap();
+                let y = res.explain(omnilink::RecordId(b), omnilink::RecordId(a)).unwrap();
+                prop_assert_eq!(x.score.to_bits(), y.score.to_bits());
+                prop_assert_eq!(x.contradiction, y.contradiction);
+            }
+        }
+    }
+}
