@@ -10,7 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::{hash_str, mix};
-use crate::normalize::{name, Card, DeviceId, NormalizedRecord, Script};
+use crate::normalize::{name, Card, DeviceId, Email, NormalizedRecord, Phone, Script, Social};
 
 /// The kind of an identifier key; also the domain tag of its hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -134,47 +134,63 @@ fn key_of(kind: KeyKind, s: &str) -> Key {
     Key::new(kind, hash_str(kind as u8, s))
 }
 
+/// The key of a phone number.
+pub fn phone_key(p: &Phone) -> Key {
+    Key::new(KeyKind::Phone, p.as_u64())
+}
+
+/// The key of an e-mail address.
+pub fn email_key(e: &Email) -> Key {
+    key_of(KeyKind::Email, e.as_str())
+}
+
+/// The key of a card (its protected forms never meet its clear form).
+pub fn card_key(c: &Card) -> Key {
+    let tag = match c {
+        Card::Number(_) => 1,
+        Card::BankHash(_) => 2,
+        Card::BankLast4(_) => 3,
+    };
+    Key::new(
+        KeyKind::Card,
+        crate::hash::combine(tag, hash_str(KeyKind::Card as u8, c.as_str())),
+    )
+}
+
+/// The key of a device id.
+pub fn device_key(d: &DeviceId) -> Key {
+    let h = match d {
+        DeviceId::Uuid(v) => mix((*v as u64) ^ mix((*v >> 64) as u64)),
+        DeviceId::Opaque(s) => hash_str(KeyKind::Device as u8, s),
+    };
+    Key::new(KeyKind::Device, h)
+}
+
+/// The key of a social handle (the network is part of it).
+pub fn social_key(s: &Social) -> Key {
+    Key::new(
+        KeyKind::Social,
+        crate::hash::combine(
+            s.network as u64 + 1,
+            hash_str(KeyKind::Social as u8, s.handle()),
+        ),
+    )
+}
+
 impl Features {
     /// Reduces a normalised record to comparison features.
     pub fn from_normalized(n: &NormalizedRecord) -> Features {
         let mut keys = Vec::with_capacity(n.phones.len() + 2 * n.emails.len() + 4);
-        for p in &n.phones {
-            keys.push(Key::new(KeyKind::Phone, p.as_u64()));
-        }
+        keys.extend(n.phones.iter().map(phone_key));
         for e in &n.emails {
-            keys.push(key_of(KeyKind::Email, e.as_str()));
+            keys.push(email_key(e));
             if e.local().len() >= 4 {
                 keys.push(key_of(KeyKind::EmailLocal, e.local()));
             }
         }
-        for c in &n.cards {
-            let tag = match c {
-                Card::Number(_) => "n",
-                Card::BankHash(_) => "h",
-                Card::BankLast4(_) => "4",
-            };
-            keys.push(Key::new(
-                KeyKind::Card,
-                crate::hash::combine(hash_str(0, tag), hash_str(KeyKind::Card as u8, c.as_str())),
-            ));
-        }
-        for d in &n.devices {
-            let h = match d {
-                DeviceId::Uuid(v) => mix((*v as u64) ^ mix((*v >> 64) as u64)),
-                DeviceId::Opaque(s) => hash_str(KeyKind::Device as u8, s),
-            };
-            keys.push(Key::new(KeyKind::Device, h));
-        }
-        for s in &n.socials {
-            let net = serde_json::to_string(&s.network).unwrap_or_default();
-            keys.push(Key::new(
-                KeyKind::Social,
-                crate::hash::combine(
-                    hash_str(0, &net),
-                    hash_str(KeyKind::Social as u8, s.handle()),
-                ),
-            ));
-        }
+        keys.extend(n.cards.iter().map(card_key));
+        keys.extend(n.devices.iter().map(device_key));
+        keys.extend(n.socials.iter().map(social_key));
         let (mut first, mut first_root, mut last, mut abjad) = (None, None, None, false);
         if let Some(nm) = &n.name {
             first = nm.first.clone();

@@ -656,32 +656,25 @@ impl Resolver {
     /// The customers whose records carry an identifier given raw (normalised here with the
     /// config's default context). Empty when the value is unknown or not a valid identifier.
     pub fn lookup(&self, kind: FieldKind, raw: &str) -> Vec<CustomerId> {
+        use crate::compare::{card_key, device_key, email_key, phone_key, social_key};
+        use crate::normalize::{card, device, email, phone, social};
         let st = self.read();
-        let mut probe = Record::new("", "");
-        match kind {
-            FieldKind::Phone => probe.phones.push(raw.into()),
-            FieldKind::Email => probe.emails.push(raw.into()),
-            FieldKind::Card => probe.cards.push(raw.into()),
-            FieldKind::Device => probe.devices.push(raw.into()),
-            FieldKind::Social => probe.socials.push(crate::SocialInput {
-                network: None,
-                value: raw.into(),
-            }),
-            _ => return Vec::new(),
-        }
-        let n = normalize_record(&probe, &st.config.context);
-        let f = Features::from_normalized(&n);
+        let ctx = &st.config.context;
+        let key = match kind {
+            FieldKind::Phone => phone::normalize(raw, ctx).ok().map(|v| phone_key(&v)),
+            FieldKind::Email => email::normalize(raw, ctx).ok().map(|v| email_key(&v)),
+            FieldKind::Card => card::normalize(raw, ctx).ok().map(|v| card_key(&v)),
+            FieldKind::Device => device::normalize(raw, ctx).ok().map(|v| device_key(&v)),
+            FieldKind::Social => social::normalize(raw, ctx).ok().map(|v| social_key(&v)),
+            _ => None,
+        };
+        let Some(key) = key else {
+            return Vec::new();
+        };
         let mut out: Vec<u64> = Vec::new();
-        for &rule in &st.config.blocking.rules {
-            if rule.key_kind().is_none() || rule == Rule::EmailLocal {
-                continue;
-            }
-            let mut keys = Vec::new();
-            rule.keys(&f, &mut keys);
-            for k in keys {
-                if let Some(p) = st.postings.get(&k) {
-                    out.extend(p.as_slice().iter().map(|&r| st.slot(r).customer));
-                }
+        if let Some(rule) = key.kind().and_then(Rule::for_key_kind) {
+            if let Some(p) = st.postings.get(&rule.identifier_rule_key(key)) {
+                out.extend(p.as_slice().iter().map(|&r| st.slot(r).customer));
             }
         }
         out.sort_unstable();

@@ -41,17 +41,31 @@ fn debug_and_reports_carry_no_values() {
         .into_iter()
         .filter(|s| text.contains(s.as_str()))
         .collect();
-    assert!(leaks.is_empty(), "{} values leaked, e.g. one of length {}", leaks.len(), leaks[0].len());
+    assert!(
+        leaks.is_empty(),
+        "{} values leaked, e.g. one of length {}",
+        leaks.len(),
+        leaks[0].len()
+    );
 }
 
 #[test]
 fn input_errors_name_positions_not_values() {
     let bad = "id,colour\n1,+79123456789\n";
-    let e = read_csv_bytes(bad.as_bytes(), &ReadOptions::new("t")).unwrap_err().to_string();
+    let e = read_csv_bytes(bad.as_bytes(), &ReadOptions::new("t"))
+        .unwrap_err()
+        .to_string();
     assert!(!e.contains("9123456789"), "{e}");
     let ragged = "id,phone\n1,+79123456789,extra@mail.ru\n2,+79031234567\n";
     let out = read_csv_bytes(ragged.as_bytes(), &ReadOptions::new("t")).unwrap();
-    let report = format!("{:?} {}", out.skipped, serde_json::to_string(&out.skipped).unwrap());
-    assert!(!report.contains("extra@mail.ru") && !report.contains("9123456789"), "{report}");
+    let report = format!(
+        "{:?} {}",
+        out.skipped,
+        serde_json::to_string(&out.skipped).unwrap()
+    );
+    assert!(
+        !report.contains("extra@mail.ru") && !report.contains("9123456789"),
+        "{report}"
+    );
     assert_eq!(out.skipped[0].line, 2);
 }
