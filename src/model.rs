@@ -74,6 +74,10 @@ pub struct Explanation {
 
 const MIN_P: f64 = 1e-6;
 
+/// A full name carried by this many records or fewer is taken as one person's own records
+/// and keeps the two names' separate weights; beyond it, the name's frequency takes over.
+const FULL_NAME_OWN_RECORDS: u32 = 3;
+
 /// See [`Model::population`].
 pub const MIN_POPULATION: f64 = 10_000.0;
 
@@ -164,7 +168,7 @@ impl Model {
     /// full name: common full names ("Ivan Ivanov") say less than the two names' separate
     /// frequencies suggest. Returns the adjustment to add to the family-name weight.
     fn full_name_adjustment(&self, c: &Comparison, first: f64, last: f64) -> f64 {
-        if c.full_name_freq < 2
+        if c.full_name_freq <= FULL_NAME_OWN_RECORDS
             || c.level(Field::FirstName) != Level::Exact
             || c.level(Field::LastName) != Level::Exact
         {
