@@ -81,6 +81,75 @@ pub enum Column {
 }
 
 impl Column {
+    /// Every column kind, in declaration order.
+    pub const ALL: [Column; 23] = [
+        Column::Id,
+        Column::Source,
+        Column::Country,
+        Column::Phone,
+        Column::Email,
+        Column::Card,
+        Column::Device,
+        Column::Social,
+        Column::SocialNetwork,
+        Column::Instagram,
+        Column::Telegram,
+        Column::Vk,
+        Column::X,
+        Column::Facebook,
+        Column::Tiktok,
+        Column::FullName,
+        Column::FirstName,
+        Column::MiddleName,
+        Column::LastName,
+        Column::BirthDate,
+        Column::City,
+        Column::UpdatedAt,
+        Column::Ignore,
+    ];
+
+    /// The kind's name in config files and `--column` (its serde name: `phone`,
+    /// `social_network`, `birth_date`, ...).
+    ///
+    /// ```
+    /// use omnilink::io::Column;
+    /// assert_eq!(Column::BirthDate.as_str(), "birth_date");
+    /// assert_eq!(Column::from_name("social_network"), Some(Column::SocialNetwork));
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Id => "id",
+            Column::Source => "source",
+            Column::Country => "country",
+            Column::Phone => "phone",
+            Column::Email => "email",
+            Column::Card => "card",
+            Column::Device => "device",
+            Column::Social => "social",
+            Column::SocialNetwork => "social_network",
+            Column::Instagram => "instagram",
+            Column::Telegram => "telegram",
+            Column::Vk => "vk",
+            Column::X => "x",
+            Column::Facebook => "facebook",
+            Column::Tiktok => "tiktok",
+            Column::FullName => "full_name",
+            Column::FirstName => "first_name",
+            Column::MiddleName => "middle_name",
+            Column::LastName => "last_name",
+            Column::BirthDate => "birth_date",
+            Column::City => "city",
+            Column::UpdatedAt => "updated_at",
+            Column::Ignore => "ignore",
+        }
+    }
+
+    /// The kind named `name` ([`Column::as_str`]), trimmed; `None` for an unknown name.
+    pub fn from_name(name: &str) -> Option<Column> {
+        let name = name.trim();
+        Column::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     fn parse(s: &str) -> Option<Column> {
         serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
     }
@@ -281,32 +350,45 @@ fn looks_like_value(header: &str) -> bool {
         || header.chars().count() > 64
 }
 
-/// Lists header cells for a message, `, `-separated. Unless `show_values` is set, a cell that
-/// looks like a value is replaced by its position (`#2 (looks like a value)`); the `bool` is
-/// `true` when that happened, which usually means the file has no header row.
+/// Lists header cells for a message, `, `-separated. When a cell looks like a value (an
+/// e-mail, a number of five or more digits, a long text), the first line is most likely data,
+/// so unless `show_values` is set no cell is quoted: the list only says which positions look
+/// like values. The `bool` is `true` in that case.
 ///
 /// ```
 /// use omnilink::io::describe_headers;
-/// let (list, data) = describe_headers(&["colour", "+7 912 345-67-89"], false);
-/// assert_eq!(list, "colour, #2 (looks like a value)");
-/// assert!(data);
+/// assert_eq!(describe_headers(&["colour", "size"], false), ("colour, size".to_string(), false));
+/// let (list, data) = describe_headers(&["Anna", "+7 912 345-67-89"], false);
+/// assert_eq!(list, "2 cells, not listed (cell 2 looks like a value)");
+/// assert!(data && !list.contains("Anna"));
 /// ```
 pub fn describe_headers<S: AsRef<str>>(headers: &[S], show_values: bool) -> (String, bool) {
-    let mut redacted = false;
-    let names: Vec<String> = headers
+    let valued: Vec<String> = headers
         .iter()
         .enumerate()
-        .map(|(i, h)| {
-            let h = h.as_ref();
-            if !show_values && looks_like_value(h) {
-                redacted = true;
-                format!("#{} (looks like a value)", i + 1)
-            } else {
-                h.to_string()
-            }
-        })
+        .filter(|(_, h)| looks_like_value(h.as_ref()))
+        .map(|(i, _)| (i + 1).to_string())
         .collect();
-    (names.join(", "), redacted)
+    let names: Vec<&str> = headers.iter().map(AsRef::as_ref).collect();
+    match valued.as_slice() {
+        [] => (names.join(", "), false),
+        _ if show_values => (names.join(", "), true),
+        [one] => (
+            format!(
+                "{} cells, not listed (cell {one} looks like a value)",
+                names.len()
+            ),
+            true,
+        ),
+        many => (
+            format!(
+                "{} cells, not listed (cells {} look like values)",
+                names.len(),
+                many.join(", ")
+            ),
+            true,
+        ),
+    }
 }
 
 fn map_headers(headers: &[String], opts: &ReadOptions, input: &str) -> Result<Mapping> {
@@ -1085,6 +1167,17 @@ mod tests {
     }
 
     #[test]
+    fn column_names_match_serde() {
+        for c in Column::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json.trim_matches('"'), c.as_str());
+            assert_eq!(Column::parse(c.as_str()), Some(c));
+            assert_eq!(Column::from_name(c.as_str()), Some(c));
+        }
+        assert_eq!(Column::from_name("telephone"), None);
+    }
+
+    #[test]
     fn open_quote_follows_csv_rules() {
         assert_eq!(open_quote(b"a,b\n1,\"x\n2,y\n", b','), Some((2, 1)));
         assert_eq!(open_quote(b"a,b\n1,\"x\ny\"\n2,\"z\n", b','), Some((4, 1)));
@@ -1135,11 +1228,8 @@ mod tests {
             !e.contains("79123456789") && !e.contains("anna@mail.ru"),
             "{e}"
         );
-        assert!(
-            e.contains("#1 (looks like a value)") && e.contains("header row"),
-            "{e}"
-        );
-        assert!(e.contains("Anna"), "{e}");
+        assert!(e.contains("cells 1, 2 look like values"), "{e}");
+        assert!(e.contains("header row") && !e.contains("Anna"), "{e}");
         let mut opts = ReadOptions::new("t");
         opts.show_values = true;
         let e = read_csv_bytes(data.as_bytes(), &opts)
