@@ -859,6 +859,14 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(Some(input.into()), None, "the file is empty"));
     }
+    if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(Error::input(
+            Some(input.into()),
+            Some(1),
+            "the file is a JSON array; JSON Lines files hold one object per line (convert with \
+             `jq -c '.[]'`)",
+        ));
+    }
     let explicit: BTreeMap<String, Column> = opts
         .columns
         .iter()
@@ -1241,7 +1249,14 @@ mod tests {
     #[test]
     fn json_lines_errors() {
         let opts = ReadOptions::new("j");
-        let e = read_jsonl_bytes(b"[{\"phone\":\"+79123456789\"}]\n", &opts)
+        let e = read_jsonl_bytes(
+            b"[\n {\"phone\":\"+79123456789\"},\n {\"phone\":\"+79123456780\"}\n]\n",
+            &opts,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("JSON array") && !e.contains("7912"), "{e}");
+        let e = read_jsonl_bytes(b"\"+79123456789\"\n42\n", &opts)
             .unwrap_err()
             .to_string();
         assert!(e.contains("JSON object") && !e.contains("7912"), "{e}");
