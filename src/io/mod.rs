@@ -678,6 +678,40 @@ fn open_quote(data: &[u8], delimiter: u8) -> Option<(u64, usize)> {
     None
 }
 
+/// The 1-based line of a byte offset, counted forward from the previous call. (The csv crate's
+/// own line numbers miss newlines inside quoted cells.)
+struct LineCounter<'a> {
+    data: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(data: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            data,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record at `byte`; offsets must not decrease between calls. The csv
+    /// crate may give the offset of the previous record's `\n` (after a `\r`); a record never
+    /// starts with a line break, so those are stepped over.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut to = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .clamp(self.byte, self.data.len());
+        while matches!(self.data.get(to), Some(b'\r' | b'\n')) {
+            to += 1;
+        }
+        let skipped = &self.data[self.byte..to];
+        self.line += skipped.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.byte = to;
+        self.line
+    }
+}
+
 /// Reads a CSV export from bytes. `opts.source` names the input in reports.
 pub fn read_csv_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> {
     read_csv_named(data, opts, &opts.source.clone())
@@ -747,13 +781,14 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
     };
     let mut ids = Ids::new();
     let mut utf8 = Utf8Errors::new();
+    let mut lines = LineCounter::new(data);
     let mut row = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| lines.line_at(p.byte()));
                 return Err(Error::input(
                     Some(input.into()),
                     line,
@@ -761,7 +796,7 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
                 ));
             }
         }
-        let line = row.position().map_or(0, |p| p.line());
+        let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
         if row.len() == 1
             && row
                 .get(0)
@@ -1272,5 +1307,18 @@ mod tests {
         let ids: HashSet<&str> = out.records.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids.len(), 3);
         assert_eq!(out.duplicate_ids, 1);
+    }
+
+    #[test]
+    fn skip_lines_count_newlines_inside_quotes_and_crlf() {
+        let mut data = b"id,phone,name\r\n1,+79123456789,\"Anna\r\nPetrova\"\r\n".to_vec();
+        data.extend_from_slice(b"2,+79123456780\r\n3,+79123456781,\xff\r\n4,+79123456782,Bob\r\n");
+        let out = read_csv_bytes(&data, &ReadOptions::new("t")).unwrap();
+        let lines: Vec<u64> = out.skipped.iter().map(|k| k.line).collect();
+        assert_eq!(lines, [4, 5]);
+        assert_eq!(out.records.len(), 2);
+        let data = "id,phone,name\n\n1,+79123456789,\"Anna\n\nPetrova\"\n2,+79123456780\n";
+        let out = read(data).unwrap();
+        assert_eq!(out.skipped[0].line, 6);
     }
 }
