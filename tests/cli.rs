@@ -408,6 +408,15 @@ fn utf16_is_reported() {
 }
 
 #[test]
+fn a_workbook_is_not_csv() {
+    let t = TempDir::new("xlsx");
+    let input = t.join("export.xlsx");
+    std::fs::write(&input, b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00").unwrap();
+    let r = resolve(&input, &t.join("out"), &[]);
+    assert_input_error(&r, &["export.xlsx", "xlsx", "CSV UTF-8"]);
+}
+
+#[test]
 fn json_lines_with_a_bad_line() {
     let t = TempDir::new("jsonl");
     let out = t.join("out");

@@ -582,16 +582,25 @@ fn strip_bom(data: &[u8]) -> &[u8] {
 const NOT_UTF8: &str = "convert the file to UTF-8 first (other encodings, such as \
                         Windows-1251, are not supported)";
 
-/// An error for UTF-16 input (Excel's "Unicode text"): a UTF-16 byte-order mark, or NUL bytes
-/// on the first line.
-fn check_not_utf16(data: &[u8], input: &str) -> Result<()> {
+/// An error for input that is not text in a byte-compatible encoding: UTF-16 (Excel's
+/// "Unicode text", found by its byte-order mark or NUL bytes on the first line), or a binary
+/// format people often pass by mistake (a workbook, a compressed file).
+fn check_text(data: &[u8], input: &str) -> Result<()> {
+    let fail = |msg: &str| Err(Error::input(Some(input.into()), None, msg.to_string()));
+    if data.starts_with(b"PK\x03\x04") {
+        return fail(
+            "the file is a ZIP archive (an .xlsx workbook?), not CSV; export it as \"CSV UTF-8\"",
+        );
+    }
+    if data.starts_with(b"\xd0\xcf\x11\xe0") {
+        return fail("the file is an .xls workbook, not CSV; export it as \"CSV UTF-8\"");
+    }
+    if data.starts_with(b"\x1f\x8b") {
+        return fail("the file is gzip-compressed; decompress it first");
+    }
     let first_line = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
     if data.starts_with(b"\xff\xfe") || data.starts_with(b"\xfe\xff") || first_line.contains(&0) {
-        return Err(Error::input(
-            Some(input.into()),
-            None,
-            "the file is UTF-16, not UTF-8; save it as UTF-8 (\"CSV UTF-8\" in Excel)",
-        ));
+        return fail("the file is UTF-16, not UTF-8; save it as UTF-8 (\"CSV UTF-8\" in Excel)");
     }
     Ok(())
 }
@@ -718,7 +727,7 @@ pub fn read_csv_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> {
 }
 
 fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
-    check_not_utf16(data, input)?;
+    check_text(data, input)?;
     let data = strip_bom(data);
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(Some(input.into()), None, "the file is empty"));
@@ -889,7 +898,7 @@ pub fn read_jsonl_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> 
 }
 
 fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
-    check_not_utf16(data, input)?;
+    check_text(data, input)?;
     let data = strip_bom(data);
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(Some(input.into()), None, "the file is empty"));
@@ -1261,6 +1270,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("UTF-16"), "{e}");
+        for (bytes, what) in [
+            (&b"PK\x03\x04\x14\x00"[..], "xlsx"),
+            (b"\xd0\xcf\x11\xe0\xa1\xb1", "xls"),
+            (b"\x1f\x8b\x08\x00", "gzip"),
+        ] {
+            let e = read_csv_bytes(bytes, &ReadOptions::new("t"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(what), "{e}");
+        }
     }
 
     #[test]
