@@ -2,8 +2,9 @@
 
 #![forbid(unsafe_code)]
 
-use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use omnilink::io::{self, Column, ReadOptions, Skip};
+use omnilink::io::{self, describe_headers, Column, ReadOptions, Skip};
 use omnilink::{Config, Error, Record};
 
 /// The bundled sample export, used when `resolve` gets no input.
@@ -72,8 +73,8 @@ enum Command {
         after_help = "Example:\n  omnilink generate --customers 100000 --seed 42 -o data/synth"
     )]
     Generate {
-        /// Number of customers (people) to generate.
-        #[arg(long, default_value_t = 10_000)]
+        /// Number of customers (people) to generate, at least 1.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
         customers: u32,
         /// Seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 42)]
@@ -100,8 +101,9 @@ struct InputArgs {
     #[arg(long, value_delimiter = ',')]
     regions: Vec<String>,
     /// Map a header explicitly: --column 'HEADER=KIND' (kinds: phone, email, card, device,
-    /// social, instagram, telegram, vk, first_name, last_name, full_name, birth_date, city, id,
-    /// source, country, updated_at, ignore).
+    /// social, social_network, instagram, telegram, vk, x, facebook, tiktok, first_name,
+    /// middle_name, last_name, full_name, birth_date, city, id, source, country, updated_at,
+    /// ignore).
     #[arg(long = "column", value_name = "HEADER=KIND")]
     columns: Vec<String>,
     /// Field delimiter (detected from the header when not given).
@@ -110,6 +112,10 @@ struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Allow identifier values in messages (off by default: logs carry no personal data).
+    /// Today this only lets a header cell that looks like a value be quoted.
+    #[arg(long)]
+    show_values: bool,
 }
 
 #[derive(clap::Args)]
@@ -128,9 +134,6 @@ struct ResolveArgs {
     /// Print the summary as JSON on standard output.
     #[arg(long)]
     json: bool,
-    /// Allow identifier values in messages (off by default: logs carry no personal data).
-    #[arg(long)]
-    show_values: bool,
 }
 
 /// The config file.
@@ -168,6 +171,31 @@ fn usage(message: impl Into<String>) -> Failure {
         code: 2,
         message: message.into(),
     }
+}
+
+fn bad_input(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 1,
+        message: message.into(),
+    }
+}
+
+/// Writes to standard output; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(bad_input(format!("standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Appends a line to a `String` (writing to a `String` cannot fail).
+macro_rules! line {
+    ($s:expr, $($arg:tt)*) => {
+        let _ = writeln!($s, $($arg)*);
+    };
 }
 
 struct Loaded {
@@ -240,7 +268,15 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| Failure::from(Error::io(Some(p.clone()), e)))?;
             toml::from_str(&text).map_err(|e| {
-                Failure::from(Error::config(format!("{}: {}", p.display(), e.message())))
+                let at = e.span().map_or(String::new(), |s| {
+                    let line = text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1;
+                    format!("line {line}: ")
+                });
+                Failure::from(Error::config(format!(
+                    "{}: {at}{}",
+                    p.display(),
+                    e.message()
+                )))
             })?
         }
         None => FileConfig::default(),
@@ -271,8 +307,14 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         let (h, k) = spec
             .split_once('=')
             .ok_or_else(|| usage(format!("--column expects HEADER=KIND, got `{spec}`")))?;
-        let kind: Column = serde_json::from_value(serde_json::Value::String(k.trim().into()))
-            .map_err(|_| usage(format!("--column: unknown kind `{}`", k.trim())))?;
+        let kind = Column::from_name(k).ok_or_else(|| {
+            let kinds: Vec<&str> = Column::ALL.iter().map(|c| c.as_str()).collect();
+            usage(format!(
+                "--column: unknown kind `{}`; kinds are: {}",
+                k.trim(),
+                kinds.join(", ")
+            ))
+        })?;
         columns.insert(h.trim().to_string(), kind);
     }
     let delimiter = match args.delimiter.or(file.input.delimiter) {
@@ -294,7 +336,9 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
         read_ms: 0.0,
     };
-    for path in &inputs {
+    // (source, id) of every record so far: ids repeated across files are suffixed too.
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for (file_no, path) in inputs.iter().enumerate() {
         progress.stage(&format!("reading {}", path.display()));
         let source = path
             .file_stem()
@@ -303,13 +347,45 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
             let mut o = ReadOptions::new(source);
             o.columns = columns.clone();
             o.delimiter = delimiter;
+            o.show_values = args.show_values;
             o
         };
         let read = io::read_path(path, &opts)?;
         out.rows += read.rows;
         out.duplicate_ids += read.duplicate_ids;
         out.skipped.extend(read.skipped);
-        out.records.extend(read.records);
+        for mut r in read.records {
+            if !seen.insert((r.source.clone(), r.id.clone())) {
+                out.duplicate_ids += 1;
+                let base = std::mem::take(&mut r.id);
+                let mut n = 1;
+                r.id = loop {
+                    let id = match n {
+                        1 => format!("{base}#F{}", file_no + 1),
+                        _ => format!("{base}#F{}.{n}", file_no + 1),
+                    };
+                    if seen.insert((r.source.clone(), id.clone())) {
+                        break id;
+                    }
+                    n += 1;
+                };
+            }
+            out.records.push(r);
+        }
+    }
+    if out.records.is_empty() {
+        let mut msg = format!(
+            "no readable records in {}: all {} rows were skipped",
+            out.inputs.join(", "),
+            out.skipped.len()
+        );
+        for k in out.skipped.iter().take(3) {
+            let _ = write!(msg, "; {}: line {}: {}", k.input, k.line, k.reason);
+        }
+        if out.skipped.len() > 3 {
+            msg.push_str("; ...");
+        }
+        return Err(bad_input(msg));
     }
     out.read_ms = t.elapsed().as_secs_f64() * 1000.0;
     Ok(out)
@@ -334,23 +410,13 @@ fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let progress = Progress::new(args.quiet || args.json);
     let loaded = load(&args.input, &progress)?;
-    if loaded.records.is_empty() {
-        return Err(Failure::from(Error::input(
-            None,
-            None,
-            format!(
-                "no readable records ({} rows skipped)",
-                loaded.skipped.len()
-            ),
-        )));
-    }
+    // Before the long part: an output directory that cannot be written fails now.
+    prepare_out_dir(&args.out)?;
     let res = omnilink::resolve_with_progress(&loaded.records, &loaded.config, &|stage| {
         progress.stage(stage)
     })?;
     progress.stage("writing");
     let t = Instant::now();
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| Failure::from(Error::io(Some(args.out.clone()), e)))?;
     let out = |name: &str| args.out.join(name);
     io::write_customers(&out("customers.csv"), &res)?;
     io::write_memberships(&out("memberships.csv"), &loaded.records, &res)?;
@@ -375,32 +441,45 @@ fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
     io::write_summary(&out("summary.json"), &summary)?;
     progress.finish();
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).unwrap_or_default()
-        );
+        let json = serde_json::to_string_pretty(&summary)
+            .map_err(|e| bad_input(format!("summary: {e}")))?;
+        emit(&(json + "\n"))?;
     } else if !args.quiet {
-        print_summary(&summary, &args.out);
+        emit(&summary_text(&summary, &args.out))?;
     }
     Ok(())
 }
 
-fn print_summary(s: &Summary<'_>, out: &Path) {
+/// Creates the output directory and checks that a file can be created in it.
+fn prepare_out_dir(dir: &Path) -> Result<(), Failure> {
+    let fail = |e| Failure::from(Error::io(Some(dir.to_path_buf()), e));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".omnilink-write-check");
+    std::fs::File::create(&probe).map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+fn summary_text(s: &Summary<'_>, out: &Path) -> String {
     let st = s.stats;
-    println!("omnilink: {} input(s)", s.inputs.len());
-    println!(
+    let mut t = String::new();
+    line!(t, "omnilink: {} input(s)", s.inputs.len());
+    line!(
+        t,
         "  rows read        {:>10}   resolved {}   skipped {}",
-        s.rows_read, s.records_resolved, s.rows_skipped
+        s.rows_read,
+        s.records_resolved,
+        s.rows_skipped
     );
     for k in s.skipped.iter().take(10) {
-        println!("    skipped {}: line {}: {}", k.input, k.line, k.reason);
+        line!(t, "    skipped {}: line {}: {}", k.input, k.line, k.reason);
     }
     if s.skipped.len() > 10 {
-        println!("    ... {} more in summary.json", s.skipped.len() - 10);
+        line!(t, "    ... {} more in summary.json", s.skipped.len() - 10);
     }
     if s.duplicate_ids > 0 {
-        println!(
-            "  duplicate ids    {:>10}   (kept, suffixed with #L<line>)",
+        line!(
+            t,
+            "  duplicate ids    {:>10}   (kept, suffixed with #L<line>, or #F<file> across files)",
             s.duplicate_ids
         );
     }
@@ -410,15 +489,18 @@ fn print_summary(s: &Summary<'_>, out: &Path) {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        println!("  values rejected  {}", parts.join(", "));
+        line!(t, "  values rejected  {}", parts.join(", "));
     }
-    println!(
+    line!(
+        t,
         "  candidate pairs  {:>10}   reduction ratio {:.6}",
-        st.candidate_pairs, st.reduction_ratio
+        st.candidate_pairs,
+        st.reduction_ratio
     );
     for r in &st.rules {
         if let Some(rule) = r.rule {
-            println!(
+            line!(
+                t,
                 "    {:<22} pairs {:>9}   hubs {}",
                 rule.as_str(),
                 r.pairs,
@@ -426,31 +508,39 @@ fn print_summary(s: &Summary<'_>, out: &Path) {
             );
         }
     }
-    println!(
+    line!(
+        t,
         "  linked pairs     {:>10}   contradicting {}   guarded {}",
-        st.accepted_pairs, st.contradicting_pairs, st.guarded_edges
+        st.accepted_pairs,
+        st.contradicting_pairs,
+        st.guarded_edges
     );
-    println!("  hubs             {:>10}", s.hubs);
-    println!("  customers        {:>10}", st.customers);
+    line!(t, "  hubs             {:>10}", s.hubs);
+    line!(t, "  customers        {:>10}", st.customers);
     let sizes: Vec<String> = st
         .cluster_sizes
         .iter()
         .take(12)
         .map(|(k, v)| format!("{k}:{v}"))
         .collect();
-    println!("  cluster sizes    {}", sizes.join(" "));
+    line!(t, "  cluster sizes    {}", sizes.join(" "));
     let mut times = vec![format!("read {:.0}", s.read_ms)];
     times.extend(st.stage_ms.iter().map(|(k, v)| format!("{k} {v:.0}")));
     times.push(format!("write {:.0}", s.write_ms));
-    println!(
+    line!(
+        t,
         "  time (ms)        {}   total {:.0}",
         times.join(", "),
         s.total_ms
     );
-    println!("  written to       {}", out.display());
+    line!(t, "  written to       {}", out.display());
+    t
 }
 
 fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
+    let [p1, p2] = pair else {
+        return Err(usage("--pair takes exactly two record ids, given once"));
+    };
     let progress = Progress::new(true);
     let loaded = load(input, &progress)?;
     let find = |name: &str| -> Result<omnilink::RecordId, Failure> {
@@ -463,25 +553,30 @@ fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
             .collect();
         match hits.as_slice() {
             [i] => Ok(omnilink::RecordId(*i as u32)),
-            [] => Err(Failure {
-                code: 1,
-                message: format!("no record `{name}`"),
-            }),
+            [] => Err(bad_input(format!("no record `{name}`"))),
             _ => Err(usage(format!(
                 "`{name}` names several records; use SOURCE/ID"
             ))),
         }
     };
-    let (a, b) = (find(&pair[0])?, find(&pair[1])?);
+    let (a, b) = (find(p1)?, find(p2)?);
     let res = omnilink::resolve(&loaded.records, &loaded.config)?;
     let x = res
         .explain(a, b)
         .ok_or_else(|| usage("record index out of range"))?;
-    println!("{:<12} {:<10} {:>8}  frequency", "field", "level", "weight");
-    println!("{:<12} {:<10} {:>8.2}", "prior", "", x.prior);
+    let mut t = String::new();
+    line!(
+        t,
+        "{:<12} {:<10} {:>8}  frequency",
+        "field",
+        "level",
+        "weight"
+    );
+    line!(t, "{:<12} {:<10} {:>8.2}", "prior", "", x.prior);
     for f in &x.fields {
         let level = serde_json::to_string(&f.level).unwrap_or_default();
-        println!(
+        line!(
+            t,
             "{:<12} {:<10} {:>8.2}  {}",
             f.field.as_str(),
             level.trim_matches('"'),
@@ -489,7 +584,8 @@ fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
             f.frequency.map_or(String::new(), |n| n.to_string())
         );
     }
-    println!(
+    line!(
+        t,
         "score {:.2} bits, probability {:.6}, threshold {:.2}{}",
         x.score,
         x.probability,
@@ -501,83 +597,146 @@ fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
         }
     );
     let same = res.memberships[a.index()].customer == res.memberships[b.index()].customer;
-    println!("same customer: {}", if same { "yes" } else { "no" });
-    Ok(())
+    line!(t, "same customer: {}", if same { "yes" } else { "no" });
+    emit(&t)
 }
 
-/// Reads `key -> label` from two columns of a CSV file.
-fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<(String, String)>, Failure> {
-    let mut rdr = csv::Reader::from_path(path)
-        .map_err(|e| Failure::from(Error::input(Some(path.into()), None, e.to_string())))?;
+/// One row of a label file: the source (when the file has a `source` column), the record id
+/// and the label.
+struct LabelRow {
+    source: Option<String>,
+    id: String,
+    label: String,
+}
+
+/// Reads the `key` and `label` columns (and `source`, if present) of a CSV file.
+fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<LabelRow>, Failure> {
+    let input =
+        |line: Option<u64>, msg: String| Failure::from(Error::input(Some(path.into()), line, msg));
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(io) => Failure::from(Error::io(Some(path.into()), io)),
+        _ => input(None, "unreadable file".into()),
+    })?;
     let headers = rdr
         .headers()
-        .map_err(|e| Failure::from(Error::input(Some(path.into()), Some(1), e.to_string())))?
+        .map_err(|_| input(Some(1), "the header is not readable CSV in UTF-8".into()))?
         .clone();
     let col = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
-            Failure::from(Error::input(
-                Some(path.into()),
+            let names: Vec<&str> = headers.iter().collect();
+            let (list, data) = describe_headers(&names, false);
+            let hint = if data {
+                "; the first line looks like data: the file needs a header row"
+            } else {
+                ""
+            };
+            input(
                 Some(1),
-                format!(
-                    "no `{name}` column; columns are: {}",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ),
-            ))
+                format!("no `{name}` column; columns are: {list}{hint}"),
+            )
         })
     };
     let (k, l) = (col(key)?, col(label)?);
+    let s = headers.iter().position(|h| h == "source");
     let mut out = Vec::new();
-    for (i, row) in rdr.records().enumerate() {
-        let row = row.map_err(|_| {
-            Failure::from(Error::input(
-                Some(path.into()),
-                Some(i as u64 + 2),
-                "unreadable row",
-            ))
-        })?;
-        out.push((
-            row.get(k).unwrap_or("").to_string(),
-            row.get(l).unwrap_or("").to_string(),
-        ));
+    let mut row = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line());
+                let what = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => "invalid UTF-8",
+                    csv::ErrorKind::UnequalLengths { .. } => {
+                        "another number of fields than the header"
+                    }
+                    _ => "unreadable row",
+                };
+                return Err(input(line, what.into()));
+            }
+        }
+        let get = |i: usize| row.get(i).unwrap_or("").to_string();
+        out.push(LabelRow {
+            source: s.map(get),
+            id: get(k),
+            label: get(l),
+        });
     }
     Ok(out)
 }
 
-fn run_evaluate(truth: &Path, memberships: &Path) -> Result<(), Failure> {
-    let t = read_labels(truth, "record_id", "entity_id")?;
-    let m: BTreeMap<String, String> = read_labels(memberships, "record_id", "customer_id")?
-        .into_iter()
-        .collect();
+fn run_evaluate(truth_path: &Path, memberships_path: &Path) -> Result<(), Failure> {
+    let truth = read_labels(truth_path, "record_id", "entity_id")?;
+    let members = read_labels(memberships_path, "record_id", "customer_id")?;
+    // Records are matched by (source, record_id) when both files name sources, else by
+    // record_id alone, which must then be unique in memberships.csv.
+    let by_source =
+        truth.iter().all(|r| r.source.is_some()) && members.iter().all(|r| r.source.is_some());
+    let key = |r: &LabelRow| match (&r.source, by_source) {
+        (Some(s), true) => format!("{s}/{}", r.id),
+        _ => r.id.clone(),
+    };
+    let mut m: BTreeMap<String, String> = BTreeMap::new();
+    let mut repeated = 0u64;
+    for r in &members {
+        if m.insert(key(r), r.label.clone()).is_some() {
+            repeated += 1;
+        }
+    }
+    if repeated > 0 {
+        return Err(bad_input(format!(
+            "{}: {repeated} record ids appear more than once{}; records cannot be matched to \
+             the truth file",
+            memberships_path.display(),
+            if by_source {
+                ""
+            } else {
+                " (in several sources? add a `source` column to the truth file)"
+            }
+        )));
+    }
     let (mut tl, mut pl) = (Vec::new(), Vec::new());
     let mut missing = 0u64;
-    for (id, entity) in t {
-        match m.get(&id) {
+    for r in &truth {
+        match m.get(&key(r)) {
             Some(c) => {
-                tl.push(entity);
-                pl.push(c.clone());
+                tl.push(r.label.as_str());
+                pl.push(c.as_str());
             }
             None => missing += 1,
         }
     }
-    let truth = omnilink::eval::Labels::from_strings(tl.iter().map(String::as_str));
-    let pred = omnilink::eval::Labels::from_strings(pl.iter().map(String::as_str));
-    let report = omnilink::eval::Report::new(truth.as_slice(), pred.as_slice())?;
-    println!("{report}");
-    if missing > 0 {
-        println!("{missing} truth records have no membership (not counted)");
+    if tl.is_empty() {
+        return Err(bad_input(format!(
+            "no record of {} is in {} (records are matched by record_id{})",
+            truth_path.display(),
+            memberships_path.display(),
+            if by_source { " and source" } else { "" }
+        )));
     }
-    Ok(())
+    let truth = omnilink::eval::Labels::from_strings(tl.iter().copied());
+    let pred = omnilink::eval::Labels::from_strings(pl.iter().copied());
+    let report = omnilink::eval::Report::new(truth.as_slice(), pred.as_slice())?;
+    let mut t = String::new();
+    line!(t, "{report}");
+    if missing > 0 {
+        line!(
+            t,
+            "{missing} truth records have no membership (not counted)"
+        );
+    }
+    emit(&t)
 }
 
 fn run_generate(customers: u32, seed: u64, out: &Path) -> Result<(), Failure> {
     let data = omnilink::synth::generate(&omnilink::synth::Config::new(customers, seed))?;
     data.write_csv(out)?;
-    println!(
-        "{customers} customers, {} records -> {}/records.csv, truth.csv",
+    emit(&format!(
+        "{customers} customers, {} records -> {}/records.csv, truth.csv\n",
         data.records.len(),
         out.display()
-    );
-    Ok(())
+    ))
 }
 
 fn main() -> ExitCode {

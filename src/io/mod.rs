@@ -47,6 +47,9 @@ pub enum Column {
     Device,
     /// Social handles or profile URLs of any network.
     Social,
+    /// The networks of the `social` column's values, `;`-joined in the same order
+    /// (`instagram;vk`); names as [`Network::as_str`] gives them, or common aliases.
+    SocialNetwork,
     /// Instagram handles.
     Instagram,
     /// Telegram handles.
@@ -78,6 +81,75 @@ pub enum Column {
 }
 
 impl Column {
+    /// Every column kind, in declaration order.
+    pub const ALL: [Column; 23] = [
+        Column::Id,
+        Column::Source,
+        Column::Country,
+        Column::Phone,
+        Column::Email,
+        Column::Card,
+        Column::Device,
+        Column::Social,
+        Column::SocialNetwork,
+        Column::Instagram,
+        Column::Telegram,
+        Column::Vk,
+        Column::X,
+        Column::Facebook,
+        Column::Tiktok,
+        Column::FullName,
+        Column::FirstName,
+        Column::MiddleName,
+        Column::LastName,
+        Column::BirthDate,
+        Column::City,
+        Column::UpdatedAt,
+        Column::Ignore,
+    ];
+
+    /// The kind's name in config files and `--column` (its serde name: `phone`,
+    /// `social_network`, `birth_date`, ...).
+    ///
+    /// ```
+    /// use omnilink::io::Column;
+    /// assert_eq!(Column::BirthDate.as_str(), "birth_date");
+    /// assert_eq!(Column::from_name("social_network"), Some(Column::SocialNetwork));
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Id => "id",
+            Column::Source => "source",
+            Column::Country => "country",
+            Column::Phone => "phone",
+            Column::Email => "email",
+            Column::Card => "card",
+            Column::Device => "device",
+            Column::Social => "social",
+            Column::SocialNetwork => "social_network",
+            Column::Instagram => "instagram",
+            Column::Telegram => "telegram",
+            Column::Vk => "vk",
+            Column::X => "x",
+            Column::Facebook => "facebook",
+            Column::Tiktok => "tiktok",
+            Column::FullName => "full_name",
+            Column::FirstName => "first_name",
+            Column::MiddleName => "middle_name",
+            Column::LastName => "last_name",
+            Column::BirthDate => "birth_date",
+            Column::City => "city",
+            Column::UpdatedAt => "updated_at",
+            Column::Ignore => "ignore",
+        }
+    }
+
+    /// The kind named `name` ([`Column::as_str`]), trimmed; `None` for an unknown name.
+    pub fn from_name(name: &str) -> Option<Column> {
+        let name = name.trim();
+        Column::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     fn parse(s: &str) -> Option<Column> {
         serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
     }
@@ -98,7 +170,12 @@ impl Column {
     fn is_evidence(self) -> bool {
         !matches!(
             self,
-            Column::Id | Column::Source | Column::Country | Column::UpdatedAt | Column::Ignore
+            Column::Id
+                | Column::Source
+                | Column::Country
+                | Column::SocialNetwork
+                | Column::UpdatedAt
+                | Column::Ignore
         )
     }
 }
@@ -161,6 +238,9 @@ pub struct ReadOptions {
     pub columns: BTreeMap<String, Column>,
     /// A row with a longer cell is skipped.
     pub max_cell_bytes: usize,
+    /// Lets error messages quote header cells that look like values (a file whose first line
+    /// is data, not a header); off by default, so messages carry no personal data.
+    pub show_values: bool,
 }
 
 impl Default for ReadOptions {
@@ -170,6 +250,7 @@ impl Default for ReadOptions {
             delimiter: None,
             columns: BTreeMap::new(),
             max_cell_bytes: 64 * 1024,
+            show_values: false,
         }
     }
 }
@@ -261,6 +342,55 @@ struct Mapping {
     headers: Vec<String>,
 }
 
+/// `true` for a header cell that looks like a value rather than a column name: an e-mail, a
+/// number of five or more digits, or a long text. Such cells are not quoted in messages.
+fn looks_like_value(header: &str) -> bool {
+    header.contains('@')
+        || header.bytes().filter(u8::is_ascii_digit).count() >= 5
+        || header.chars().count() > 64
+}
+
+/// Lists header cells for a message, `, `-separated. When a cell looks like a value (an
+/// e-mail, a number of five or more digits, a long text), the first line is most likely data,
+/// so unless `show_values` is set no cell is quoted: the list only says which positions look
+/// like values. The `bool` is `true` in that case.
+///
+/// ```
+/// use omnilink::io::describe_headers;
+/// assert_eq!(describe_headers(&["colour", "size"], false), ("colour, size".to_string(), false));
+/// let (list, data) = describe_headers(&["Anna", "+7 912 345-67-89"], false);
+/// assert_eq!(list, "2 cells, not listed (cell 2 looks like a value)");
+/// assert!(data && !list.contains("Anna"));
+/// ```
+pub fn describe_headers<S: AsRef<str>>(headers: &[S], show_values: bool) -> (String, bool) {
+    let valued: Vec<String> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| looks_like_value(h.as_ref()))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    let names: Vec<&str> = headers.iter().map(AsRef::as_ref).collect();
+    match valued.as_slice() {
+        [] => (names.join(", "), false),
+        _ if show_values => (names.join(", "), true),
+        [one] => (
+            format!(
+                "{} cells, not listed (cell {one} looks like a value)",
+                names.len()
+            ),
+            true,
+        ),
+        many => (
+            format!(
+                "{} cells, not listed (cells {} look like values)",
+                names.len(),
+                many.join(", ")
+            ),
+            true,
+        ),
+    }
+}
+
 fn map_headers(headers: &[String], opts: &ReadOptions, input: &str) -> Result<Mapping> {
     let explicit: BTreeMap<String, Column> = opts
         .columns
@@ -278,13 +408,18 @@ fn map_headers(headers: &[String], opts: &ReadOptions, input: &str) -> Result<Ma
         })
         .collect();
     if !columns.iter().any(|c| c.is_evidence()) {
+        let (list, data) = describe_headers(headers, opts.show_values);
+        let hint = if data {
+            "; the first line looks like data: the file needs a header row"
+        } else {
+            ""
+        };
         return Err(Error::input(
             Some(input.into()),
             Some(1),
             format!(
-                "no identifier or name column found; columns are: {}; map them with a config \
-                 file or --column NAME=KIND",
-                headers.join(", ")
+                "no identifier or name column found; columns are: {list}{hint}; map them with a \
+                 config file or --column NAME=KIND"
             ),
         ));
     }
@@ -313,10 +448,6 @@ fn push_cell(r: &mut Record, col: Column, v: &str) {
         Column::Email => r.emails.push(v.to_string()),
         Column::Card => r.cards.push(v.to_string()),
         Column::Device => r.devices.push(v.to_string()),
-        Column::Social => r.socials.push(crate::SocialInput {
-            network: None,
-            value: v.to_string(),
-        }),
         Column::FullName => set(&mut r.full_name),
         Column::FirstName => set(&mut r.first_name),
         Column::MiddleName => set(&mut r.middle_name),
@@ -324,11 +455,73 @@ fn push_cell(r: &mut Record, col: Column, v: &str) {
         Column::BirthDate => r.birth_date = Some(v.to_string()),
         Column::City => r.city = Some(v.to_string()),
         Column::UpdatedAt => r.updated_at = Some(v.to_string()),
-        Column::Ignore => {}
+        Column::Ignore | Column::SocialNetwork => {}
         social => r.socials.push(crate::SocialInput {
             network: social.network(),
             value: v.to_string(),
         }),
+    }
+}
+
+/// The network a `social_network` cell names: a serde name (`instagram`, `tik_tok`) or one of
+/// the header aliases of the network columns (`ig`, `tg`, `вк`, `twitter`). Unknown or blank
+/// names give `None`.
+fn network_for_name(name: &str) -> Option<Network> {
+    let n = fold_header(name);
+    if n.is_empty() {
+        return None;
+    }
+    Network::from_name(&n)
+        .or_else(|| column_for_header(&n).and_then(Column::network))
+        .filter(|&net| net != Network::Unknown)
+}
+
+/// One row on its way to a record. Values of a `social` column wait for the row's
+/// `social_network` cell, which may come in a later column: the two are `;`-joined lists
+/// aligned value by value (one network alone applies to every value).
+struct RowBuilder {
+    record: Record,
+    socials: Vec<String>,
+    networks: Option<Vec<Option<Network>>>,
+}
+
+impl RowBuilder {
+    fn new(source: &str) -> RowBuilder {
+        RowBuilder {
+            record: Record::new("", source),
+            socials: Vec::new(),
+            networks: None,
+        }
+    }
+
+    fn push(&mut self, col: Column, v: &str) {
+        match col {
+            // Empty positions are kept: they align with the networks.
+            Column::Social => self
+                .socials
+                .extend(v.split(';').map(|s| s.trim().to_string())),
+            Column::SocialNetwork if !v.trim().is_empty() => self
+                .networks
+                .get_or_insert_with(Vec::new)
+                .extend(v.split(';').map(network_for_name)),
+            _ => push_cell(&mut self.record, col, v),
+        }
+    }
+
+    fn finish(self) -> Record {
+        let mut r = self.record;
+        let nets = self.networks.unwrap_or_default();
+        for (i, value) in self.socials.into_iter().enumerate() {
+            if value.is_empty() {
+                continue;
+            }
+            let network = match nets.as_slice() {
+                [one] => *one,
+                many => many.get(i).copied().flatten(),
+            };
+            r.socials.push(crate::SocialInput { network, value });
+        }
+        r
     }
 }
 
@@ -339,14 +532,26 @@ struct Ids {
 }
 
 impl Ids {
+    fn new() -> Ids {
+        Ids {
+            seen: HashSet::new(),
+            duplicates: 0,
+        }
+    }
+
     fn fix(&mut self, r: &mut Record, line: u64) {
         if r.id.is_empty() {
             r.id = format!("L{line}");
         }
         if !self.seen.insert((r.source.clone(), r.id.clone())) {
             self.duplicates += 1;
-            r.id = format!("{}#L{line}", r.id);
-            self.seen.insert((r.source.clone(), r.id.clone()));
+            let mut id = format!("{}#L{line}", r.id);
+            let mut n = 1;
+            while !self.seen.insert((r.source.clone(), id.clone())) {
+                n += 1;
+                id = format!("{}#L{line}.{n}", r.id);
+            }
+            r.id = id;
         }
     }
 }
@@ -374,12 +579,155 @@ fn strip_bom(data: &[u8]) -> &[u8] {
     data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data)
 }
 
+const NOT_UTF8: &str = "convert the file to UTF-8 first (other encodings, such as \
+                        Windows-1251, are not supported)";
+
+/// An error for input that is not text in a byte-compatible encoding: UTF-16 (Excel's
+/// "Unicode text", found by its byte-order mark or NUL bytes on the first line), or a binary
+/// format people often pass by mistake (a workbook, a compressed file).
+fn check_text(data: &[u8], input: &str) -> Result<()> {
+    let fail = |msg: &str| Err(Error::input(Some(input.into()), None, msg.to_string()));
+    if data.starts_with(b"PK\x03\x04") {
+        return fail(
+            "the file is a ZIP archive (an .xlsx workbook?), not CSV; export it as \"CSV UTF-8\"",
+        );
+    }
+    if data.starts_with(b"\xd0\xcf\x11\xe0") {
+        return fail("the file is an .xls workbook, not CSV; export it as \"CSV UTF-8\"");
+    }
+    if data.starts_with(b"\x1f\x8b") {
+        return fail("the file is gzip-compressed; decompress it first");
+    }
+    let first_line = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    if data.starts_with(b"\xff\xfe") || data.starts_with(b"\xfe\xff") || first_line.contains(&0) {
+        return fail("the file is UTF-16, not UTF-8; save it as UTF-8 (\"CSV UTF-8\" in Excel)");
+    }
+    Ok(())
+}
+
+/// Counts rows with invalid UTF-8 and fails the file when most rows have some: then the
+/// file is in another encoding, and skipping row by row would only hide that.
+struct Utf8Errors {
+    rows: u64,
+    first: Option<(u64, String)>,
+}
+
+impl Utf8Errors {
+    fn new() -> Utf8Errors {
+        Utf8Errors {
+            rows: 0,
+            first: None,
+        }
+    }
+
+    fn note(&mut self, line: u64, column: &str) {
+        self.rows += 1;
+        if self.first.is_none() {
+            self.first = Some((line, column.to_string()));
+        }
+    }
+
+    /// Fails when more than half of `rows` rows are not UTF-8 (checked once `rows` reaches
+    /// 200, and at the end of the file).
+    fn check(&self, rows: u64, input: &str) -> Result<()> {
+        if self.rows == 0 || self.rows * 2 <= rows {
+            return Ok(());
+        }
+        let (line, column) = self.first.clone().unwrap_or_default();
+        Err(Error::input(
+            Some(input.into()),
+            None,
+            format!(
+                "the file is not UTF-8: {} of {rows} rows read have invalid bytes (first at \
+                 line {line}, column `{column}`); {NOT_UTF8}",
+                self.rows
+            ),
+        ))
+    }
+}
+
+/// Where a quoted field opens and never closes, as (line, field index in its row). Follows the
+/// csv crate's rules: a field is quoted only when it starts with `"`, `""` inside it is a quote,
+/// and a `"` inside an unquoted field is an ordinary character.
+fn open_quote(data: &[u8], delimiter: u8) -> Option<(u64, usize)> {
+    let (mut line, mut field, mut i) = (1u64, 0usize, 0usize);
+    let mut at_start = true;
+    while let Some(&b) = data.get(i) {
+        i += 1;
+        if at_start && b == b'"' {
+            let opened = line;
+            loop {
+                match data.get(i) {
+                    None => return Some((opened, field)),
+                    Some(b'"') if data.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(b'\n') => {
+                        line += 1;
+                        i += 1;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+            at_start = false;
+            continue;
+        }
+        at_start = false;
+        if b == delimiter {
+            field += 1;
+            at_start = true;
+        } else if b == b'\n' || b == b'\r' {
+            line += u64::from(b == b'\n');
+            field = 0;
+            at_start = true;
+        }
+    }
+    None
+}
+
+/// The 1-based line of a byte offset, counted forward from the previous call. (The csv crate's
+/// own line numbers miss newlines inside quoted cells.)
+struct LineCounter<'a> {
+    data: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(data: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            data,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record at `byte`; offsets must not decrease between calls. The csv
+    /// crate may give the offset of the previous record's `\n` (after a `\r`); a record never
+    /// starts with a line break, so those are stepped over.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut to = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .clamp(self.byte, self.data.len());
+        while matches!(self.data.get(to), Some(b'\r' | b'\n')) {
+            to += 1;
+        }
+        let skipped = &self.data[self.byte..to];
+        self.line += skipped.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.byte = to;
+        self.line
+    }
+}
+
 /// Reads a CSV export from bytes. `opts.source` names the input in reports.
 pub fn read_csv_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> {
     read_csv_named(data, opts, &opts.source.clone())
 }
 
 fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
+    check_text(data, input)?;
     let data = strip_bom(data);
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(Some(input.into()), None, "the file is empty"));
@@ -388,6 +736,22 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
     let delimiter = opts
         .delimiter
         .unwrap_or_else(|| detect_delimiter(first_line));
+    let unterminated = |line: u64, column: Option<&str>| {
+        let place = column.map_or_else(String::new, |c| format!(" in column `{c}`"));
+        Error::input(
+            Some(input.into()),
+            Some(line),
+            format!(
+                "unterminated quoted field{place}: the quote opened on this line never closes, \
+                 so the rest of the file would be one cell"
+            ),
+        )
+    };
+    // Found before reading any row: a quote left open swallows the rest of the file.
+    let open = open_quote(data, delimiter);
+    if let Some((1, _)) = open {
+        return Err(unterminated(1, Some("(header)")));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -404,14 +768,16 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
                 .map(|s| s.trim().to_string())
                 .map_err(|_| {
                     Error::input(
-                    Some(input.into()),
-                    Some(1),
-                    "the header is not UTF-8; convert the file to UTF-8 first (other encodings, \
-                     such as Windows-1251, are not supported)",
-                )
+                        Some(input.into()),
+                        Some(1),
+                        format!("the header is not UTF-8; {NOT_UTF8}"),
+                    )
                 })
         })
         .collect::<Result<_>>()?;
+    if let Some((line, field)) = open {
+        return Err(unterminated(line, headers.get(field).map(String::as_str)));
+    }
     let map = map_headers(&headers, opts, input)?;
     let mut out = ReadOutcome {
         columns: map
@@ -422,19 +788,16 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
             .collect(),
         ..ReadOutcome::default()
     };
-    let mut ids = Ids {
-        seen: HashSet::new(),
-        duplicates: 0,
-    };
-    let mut utf8_errors = 0u64;
-    let mut last_line = 0;
+    let mut ids = Ids::new();
+    let mut utf8 = Utf8Errors::new();
+    let mut lines = LineCounter::new(data);
     let mut row = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| lines.line_at(p.byte()));
                 return Err(Error::input(
                     Some(input.into()),
                     line,
@@ -442,8 +805,7 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
                 ));
             }
         }
-        let line = row.position().map_or(0, |p| p.line());
-        last_line = line;
+        let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
         if row.len() == 1
             && row
                 .get(0)
@@ -464,7 +826,7 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
             }));
             continue;
         }
-        let mut r = Record::new("", opts.source.clone());
+        let mut r = RowBuilder::new(&opts.source);
         let mut bad = None;
         for (i, cell) in row.iter().enumerate() {
             let col = map.columns[i];
@@ -479,12 +841,12 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
                 break;
             }
             match std::str::from_utf8(cell) {
-                Ok(s) => push_cell(&mut r, col, s),
+                Ok(s) => r.push(col, s),
                 Err(_) => {
+                    utf8.note(line, &map.headers[i]);
                     bad = Some(SkipReason::InvalidUtf8 {
                         column: map.headers[i].clone(),
                     });
-                    utf8_errors += 1;
                     break;
                 }
             }
@@ -492,27 +854,16 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
         match bad {
             Some(reason) => out.skipped.push(skip(reason)),
             None => {
+                let mut r = r.finish();
                 ids.fix(&mut r, line);
                 out.records.push(r);
             }
         }
-        if out.rows == 200 && utf8_errors > 100 {
-            return Err(Error::input(
-                Some(input.into()),
-                None,
-                "most rows are not UTF-8; convert the file to UTF-8 first (other encodings, such \
-                 as Windows-1251, are not supported)",
-            ));
+        if out.rows == 200 {
+            utf8.check(out.rows, input)?;
         }
     }
-    // A quote never closed swallows the rest of the file into the last row.
-    if data.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
-        return Err(Error::input(
-            Some(input.into()),
-            Some(last_line),
-            "unterminated quoted field: the row starting here runs to the end of the file",
-        ));
-    }
+    utf8.check(out.rows, input)?;
     if out.rows == 0 {
         return Err(Error::input(
             Some(input.into()),
@@ -547,9 +898,18 @@ pub fn read_jsonl_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> 
 }
 
 fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
+    check_text(data, input)?;
     let data = strip_bom(data);
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(Some(input.into()), None, "the file is empty"));
+    }
+    if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(Error::input(
+            Some(input.into()),
+            Some(1),
+            "the file is a JSON array; JSON Lines files hold one object per line (convert with \
+             `jq -c '.[]'`)",
+        ));
     }
     let explicit: BTreeMap<String, Column> = opts
         .columns
@@ -557,10 +917,9 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
         .map(|(k, v)| (fold_header(k), *v))
         .collect();
     let mut out = ReadOutcome::default();
-    let mut ids = Ids {
-        seen: HashSet::new(),
-        duplicates: 0,
-    };
+    let mut ids = Ids::new();
+    let mut utf8 = Utf8Errors::new();
+    let mut objects = 0u64;
     let mut seen_keys: BTreeMap<String, Column> = BTreeMap::new();
     for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
         let line = i as u64 + 1;
@@ -568,6 +927,9 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
             continue;
         }
         out.rows += 1;
+        if out.rows == 200 {
+            utf8.check(out.rows, input)?;
+        }
         let skip = |reason| Skip {
             input: input.to_string(),
             line,
@@ -581,6 +943,7 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
             continue;
         }
         let Ok(text) = std::str::from_utf8(raw) else {
+            utf8.note(line, "(line)");
             out.skipped.push(skip(SkipReason::InvalidUtf8 {
                 column: "(line)".into(),
             }));
@@ -591,7 +954,8 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
             out.skipped.push(skip(SkipReason::InvalidJson));
             continue;
         };
-        let mut r = Record::new("", opts.source.clone());
+        objects += 1;
+        let mut r = RowBuilder::new(&opts.source);
         let mut bad = None;
         for (k, v) in &obj {
             let folded = fold_header(k);
@@ -600,7 +964,9 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
                 .copied()
                 .or_else(|| column_for_header(k))
                 .unwrap_or(Column::Ignore);
-            seen_keys.entry(k.clone()).or_insert(col);
+            if !seen_keys.contains_key(k) {
+                seen_keys.insert(k.clone(), col);
+            }
             if col == Column::Ignore {
                 continue;
             }
@@ -625,28 +991,36 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
                     });
                     break;
                 }
-                push_cell(&mut r, col, &s);
+                r.push(col, &s);
             }
         }
         match bad {
             Some(reason) => out.skipped.push(skip(reason)),
             None => {
+                let mut r = r.finish();
                 ids.fix(&mut r, line);
                 out.records.push(r);
             }
         }
     }
-    out.duplicate_ids = ids.duplicates;
-    out.columns = seen_keys.into_iter().collect();
-    if out.rows > 0 && out.records.is_empty() && !out.columns.iter().any(|(_, c)| c.is_evidence()) {
-        let names: Vec<&str> = out.columns.iter().map(|(k, _)| k.as_str()).collect();
+    utf8.check(out.rows, input)?;
+    if objects == 0 {
         return Err(Error::input(
             Some(input.into()),
             None,
-            format!(
-                "no identifier or name field found; fields are: {}",
-                names.join(", ")
-            ),
+            "no line is a JSON object: JSON Lines files hold one object per line (a JSON array \
+             is not read)",
+        ));
+    }
+    out.duplicate_ids = ids.duplicates;
+    out.columns = seen_keys.into_iter().collect();
+    if !out.columns.iter().any(|(_, c)| c.is_evidence()) {
+        let names: Vec<&str> = out.columns.iter().map(|(k, _)| k.as_str()).collect();
+        let (list, _) = describe_headers(&names, opts.show_values);
+        return Err(Error::input(
+            Some(input.into()),
+            None,
+            format!("no identifier or name field found; fields are: {list}"),
         ));
     }
     Ok(out)
@@ -747,5 +1121,223 @@ mod tests {
         assert_eq!(out.records[1].id, "5");
         assert_eq!(out.skipped[0].line, 3);
         assert_eq!(out.records[0].phones, vec!["+79123456789".to_string()]);
+    }
+
+    fn net_of(r: &Record) -> Vec<(Option<Network>, &str)> {
+        r.socials
+            .iter()
+            .map(|s| (s.network, s.value.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn social_network_column_assigns_networks_by_position() {
+        let out = read(
+            "record_id,social_network,social\n\
+             a,instagram;vk;,@anna_p;anna.petrova;@x_user\n\
+             b,telegram,@one;@two\n\
+             c,tik_tok;ig;twitter;myspace,@t;@i;@x;@m\n\
+             d,,@plain\n",
+        )
+        .unwrap();
+        use Network::*;
+        let r = &out.records;
+        assert_eq!(
+            net_of(&r[0]),
+            [
+                (Some(Instagram), "@anna_p"),
+                (Some(Vk), "anna.petrova"),
+                (None, "@x_user")
+            ]
+        );
+        assert_eq!(
+            net_of(&r[1]),
+            [(Some(Telegram), "@one"), (Some(Telegram), "@two")]
+        );
+        assert_eq!(
+            net_of(&r[2]),
+            [
+                (Some(TikTok), "@t"),
+                (Some(Instagram), "@i"),
+                (Some(X), "@x"),
+                (None, "@m")
+            ]
+        );
+        assert_eq!(net_of(&r[3]), [(None, "@plain")]);
+    }
+
+    #[test]
+    fn social_network_column_may_come_after_the_values() {
+        let out = read("id,social,social_network\n1,@anna;;@bob,vk;;telegram\n").unwrap();
+        assert_eq!(
+            net_of(&out.records[0]),
+            [
+                (Some(Network::Vk), "@anna"),
+                (Some(Network::Telegram), "@bob")
+            ]
+        );
+        assert_eq!(
+            column_for_header("Social Network"),
+            Some(Column::SocialNetwork)
+        );
+    }
+
+    #[test]
+    fn social_network_in_json_lines() {
+        let data =
+            "{\"id\":1,\"social_network\":[\"vk\",\"instagram\"],\"social\":[\"id1\",\"@ig\"]}\n";
+        let out = read_jsonl_bytes(data.as_bytes(), &ReadOptions::new("j")).unwrap();
+        assert_eq!(
+            net_of(&out.records[0]),
+            [
+                (Some(Network::Vk), "id1"),
+                (Some(Network::Instagram), "@ig")
+            ]
+        );
+    }
+
+    #[test]
+    fn generator_output_reads_back_with_networks() {
+        let data = crate::synth::generate(&crate::synth::Config::new(200, 3)).unwrap();
+        let mut csv = Vec::new();
+        data.write_records_csv(&mut csv).unwrap();
+        let out = read_csv_bytes(&csv, &ReadOptions::new("synth")).unwrap();
+        assert_eq!(out.records.len(), data.records.len());
+        assert!(out.skipped.is_empty());
+        let mut with_network = 0;
+        for (got, want) in out.records.iter().zip(&data.records) {
+            let want: Vec<_> = want
+                .socials
+                .iter()
+                .filter(|s| !s.value.trim().is_empty())
+                .map(|s| (s.network, s.value.trim()))
+                .collect();
+            assert_eq!(net_of(got), want, "record {}", got.id);
+            with_network += want.iter().filter(|(n, _)| n.is_some()).count();
+        }
+        assert!(with_network > 0);
+    }
+
+    #[test]
+    fn column_names_match_serde() {
+        for c in Column::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json.trim_matches('"'), c.as_str());
+            assert_eq!(Column::parse(c.as_str()), Some(c));
+            assert_eq!(Column::from_name(c.as_str()), Some(c));
+        }
+        assert_eq!(Column::from_name("telephone"), None);
+    }
+
+    #[test]
+    fn open_quote_follows_csv_rules() {
+        assert_eq!(open_quote(b"a,b\n1,\"x\n2,y\n", b','), Some((2, 1)));
+        assert_eq!(open_quote(b"a,b\n1,\"x\ny\"\n2,\"z\n", b','), Some((4, 1)));
+        assert_eq!(open_quote(b"a,b\n1,5\" pizza\n2,y\n", b','), None);
+        assert_eq!(open_quote(b"a,b\n1,\"say \"\"hi\"\"\"\n", b','), None);
+        assert_eq!(open_quote(b"a;b\r\n1;\"x\r\n", b';'), Some((2, 1)));
+        assert_eq!(open_quote(b"\"a,b\n1,2\n", b','), Some((1, 0)));
+        assert_eq!(open_quote(b"", b','), None);
+        assert_eq!(open_quote(b"\"", b','), Some((1, 0)));
+    }
+
+    #[test]
+    fn unterminated_quote_names_line_and_column_not_values() {
+        let e = read("id,phone,email\n1,+79123456789,anna@mail.ru\n2,\"+79123456780,b@c.ru\n3,+79123456781,c@d.ru\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("`phone`"), "{e}");
+        assert!(!e.contains("7912345678"), "{e}");
+        // A quote inside an unquoted cell is text, not an open quote.
+        let out = read("id,phone,name\n1,+79123456789,Anna 5\" Petrova\n").unwrap();
+        assert_eq!(out.records.len(), 1);
+    }
+
+    #[test]
+    fn mostly_invalid_utf8_is_an_encoding_error() {
+        let mut data = b"id,phone,name\n".to_vec();
+        // "Петрова" in Windows-1251.
+        for i in 0..3 {
+            data.extend_from_slice(format!("{i},+7912345678{i},").as_bytes());
+            data.extend_from_slice(b"\xcf\xe5\xf2\xf0\xee\xe2\xe0\n");
+        }
+        let e = read_csv_bytes(&data, &ReadOptions::new("t"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not UTF-8") && e.contains("line 2"), "{e}");
+        assert!(e.contains("Windows-1251"), "{e}");
+        let e = read_csv_bytes(b"\xff\xfei\x00d\x00\n\x00", &ReadOptions::new("t"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("UTF-16"), "{e}");
+        for (bytes, what) in [
+            (&b"PK\x03\x04\x14\x00"[..], "xlsx"),
+            (b"\xd0\xcf\x11\xe0\xa1\xb1", "xls"),
+            (b"\x1f\x8b\x08\x00", "gzip"),
+        ] {
+            let e = read_csv_bytes(bytes, &ReadOptions::new("t"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(what), "{e}");
+        }
+    }
+
+    #[test]
+    fn header_cells_that_look_like_values_are_not_quoted() {
+        let data = "+79123456789,anna@mail.ru,Anna\n+79123456780,b@c.ru,Bob\n";
+        let e = read(data).unwrap_err().to_string();
+        assert!(
+            !e.contains("79123456789") && !e.contains("anna@mail.ru"),
+            "{e}"
+        );
+        assert!(e.contains("cells 1, 2 look like values"), "{e}");
+        assert!(e.contains("header row") && !e.contains("Anna"), "{e}");
+        let mut opts = ReadOptions::new("t");
+        opts.show_values = true;
+        let e = read_csv_bytes(data.as_bytes(), &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("anna@mail.ru"), "{e}");
+    }
+
+    #[test]
+    fn json_lines_errors() {
+        let opts = ReadOptions::new("j");
+        let e = read_jsonl_bytes(
+            b"[\n {\"phone\":\"+79123456789\"},\n {\"phone\":\"+79123456780\"}\n]\n",
+            &opts,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("JSON array") && !e.contains("7912"), "{e}");
+        let e = read_jsonl_bytes(b"\"+79123456789\"\n42\n", &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("JSON object") && !e.contains("7912"), "{e}");
+        let e = read_jsonl_bytes(b"{\"colour\":\"red\"}\n", &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn repeated_ids_stay_unique_after_suffixing() {
+        let out = read("id,phone\n1,+79123456789\n1#L4,+79123456780\n1,+79123456781\n").unwrap();
+        let ids: HashSet<&str> = out.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(out.duplicate_ids, 1);
+    }
+
+    #[test]
+    fn skip_lines_count_newlines_inside_quotes_and_crlf() {
+        let mut data = b"id,phone,name\r\n1,+79123456789,\"Anna\r\nPetrova\"\r\n".to_vec();
+        data.extend_from_slice(b"2,+79123456780\r\n3,+79123456781,\xff\r\n4,+79123456782,Bob\r\n");
+        let out = read_csv_bytes(&data, &ReadOptions::new("t")).unwrap();
+        let lines: Vec<u64> = out.skipped.iter().map(|k| k.line).collect();
+        assert_eq!(lines, [4, 5]);
+        assert_eq!(out.records.len(), 2);
+        let data = "id,phone,name\n\n1,+79123456789,\"Anna\n\nPetrova\"\n2,+79123456780\n";
+        let out = read(data).unwrap();
+        assert_eq!(out.skipped[0].line, 6);
     }
 }
