@@ -162,6 +162,41 @@ impl fmt::Debug for City {
 /// assert_eq!((c.as_str(), c.region()), ("novokuznetsk", None));
 /// ```
 pub fn normalize(raw: &str, ctx: &Context) -> Result<City, Reject> {
+    // Exports name the same few thousand cities over and over: remember recent answers per
+    // thread. The function stays pure; the memo only saves recomputing the same result.
+    if raw.len() > MEMO_MAX_KEY {
+        return normalize_uncached(raw, ctx);
+    }
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let by_region = memo.entry(ctx.region).or_default();
+        if let Some(hit) = by_region.get(raw) {
+            return hit.clone();
+        }
+        let out = normalize_uncached(raw, ctx);
+        if by_region.len() >= MEMO_CAPACITY {
+            by_region.clear();
+        }
+        by_region.insert(raw.to_string(), out.clone());
+        out
+    })
+}
+
+/// Longest raw city string remembered.
+const MEMO_MAX_KEY: usize = 64;
+/// Most answers remembered per thread and region before the memo starts afresh.
+const MEMO_CAPACITY: usize = 4096;
+
+type Memo = std::collections::HashMap<
+    Option<super::Region>,
+    std::collections::HashMap<String, Result<City, Reject>>,
+>;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::new());
+}
+
+fn normalize_uncached(raw: &str, ctx: &Context) -> Result<City, Reject> {
     let t = precheck(raw)?;
     if is_placeholder_word(t) {
         return Err(Reject::Placeholder);
@@ -405,6 +440,23 @@ mod tests {
             if let Ok(city) = normalize(&s, &c) {
                 prop_assert_eq!(normalize(city.as_str(), &c), Ok(city));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The memo answers exactly what the computation does, also on a second call.
+        #[test]
+        fn memo_is_transparent(raw in "\\PC{0,20}", ru in any::<bool>()) {
+            let ctx = if ru { Context::new().region(super::super::Region::RU) } else { Context::new() };
+            let direct = normalize_uncached(&raw, &ctx);
+            prop_assert_eq!(&normalize(&raw, &ctx), &direct);
+            prop_assert_eq!(&normalize(&raw, &ctx), &direct);
         }
     }
 }
