@@ -175,25 +175,53 @@ struct Word {
 }
 
 /// Folds one slot of text into words: transliterated, particles glued, titles dropped.
-fn slot_words(slot: &str, region: Option<Region>, out: &mut Vec<Word>) {
-    let t = &*TABLES;
-    let start = out.len();
+/// The words appended continue the run that began at `out[start]`.
+fn slot_words(slot: &str, region: Option<Region>, out: &mut Vec<Word>, start: usize) {
     fold::split_words(slot, |w, script| {
         let text = fold::fold_word(w, region);
-        if text.is_empty() {
+        push_word(out, start, Word { text, script }, region);
+    });
+}
+
+/// Appends one folded word to the words of a run that began at `start`: a Turkic
+/// patronymic particle (`оглы`, `qizi`) is glued to the word before it, a title is
+/// dropped.
+///
+/// The Latin fold is not closed under concatenation (`o` + `uli` has an `ou`, `k` +
+/// `kizi` a doubled `k`), so a glued word is folded again, and the result is examined
+/// like a new word (it may itself read as a particle). Every word left in a run is then a
+/// fixed point of the fold, and no word but the first is a particle or a title, which is
+/// what makes the canonical string read back to the same words.
+fn push_word(out: &mut Vec<Word>, start: usize, mut word: Word, region: Option<Region>) {
+    let t = &*TABLES;
+    loop {
+        if word.text.is_empty() {
             return;
         }
-        if t.patronymic_words.contains(text.as_str()) && out.len() > start {
-            if let Some(prev) = out.last_mut() {
-                prev.text.push_str(&text);
-                return;
+        if out.len() > start && t.patronymic_words.contains(word.text.as_str()) {
+            if let Some(mut prev) = out.pop() {
+                prev.text.push_str(&word.text);
+                word = Word {
+                    text: fold::latin_fold(&prev.text, region),
+                    script: prev.script,
+                };
+                continue;
             }
         }
-        if t.titles.contains(text.as_str()) {
+        if t.titles.contains(word.text.as_str()) {
             return;
         }
-        out.push(Word { text, script });
-    });
+        out.push(word);
+        return;
+    }
+}
+
+/// The words of `next` appended to `words` as one run (the middle name gathered from two
+/// slots), particles glued across the seam as [`push_word`] glues them.
+fn append_run(words: &mut Vec<Word>, next: impl IntoIterator<Item = Word>, region: Option<Region>) {
+    for w in next {
+        push_word(words, 0, w, region);
+    }
 }
 
 /// Why no words came out of non-empty text: a placeholder such as `-` or `?`, digits only,
@@ -323,6 +351,10 @@ fn order(
     }
 }
 
+fn texts(words: Vec<Word>) -> Vec<String> {
+    words.into_iter().map(|w| w.text).collect()
+}
+
 fn join(words: &[String]) -> Option<String> {
     if words.is_empty() {
         None
@@ -419,30 +451,31 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
             let mut per_slot: Vec<Vec<Word>> = Vec::with_capacity(3);
             for s in &slots {
                 let mut w = Vec::new();
-                slot_words(s, region, &mut w);
+                slot_words(s, region, &mut w, 0);
                 words.extend(w.iter().cloned());
                 per_slot.push(w);
             }
             if words.is_empty() {
                 return Err(no_words_reason(t, &prepared));
             }
-            let texts = |ws: &[Word]| ws.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
-            let last = join(&texts(&per_slot[0]));
-            let mut given = texts(&per_slot[1]);
-            let first = if given.is_empty() {
+            let script = script_of(&words);
+            let mut per_slot = per_slot.into_iter();
+            let last = per_slot.next().unwrap_or_default();
+            let mut middle = per_slot.next().unwrap_or_default();
+            let first = if middle.is_empty() {
                 None
             } else {
-                Some(given.remove(0))
+                Some(middle.remove(0).text)
             };
-            let mut middle = given;
-            if let Some(m) = per_slot.get(2) {
-                middle.extend(texts(m));
+            if let Some(m) = per_slot.next() {
+                append_run(&mut middle, m, region);
             }
-            finish(first, middle, last, script_of(&words))
+            finish(first, texts(middle), join(&texts(last)), script)
         }
         _ => {
+            // one run: with more than two commas, the commas are not read as roles
             for s in &slots {
-                slot_words(s, region, &mut words);
+                slot_words(s, region, &mut words, 0);
             }
             if words.is_empty() {
                 return Err(no_words_reason(t, &prepared));
@@ -489,7 +522,7 @@ pub fn from_parts(
         let mut prepared = String::with_capacity(t.len());
         fold::prepare(t, &mut prepared);
         let mut w = Vec::new();
-        slot_words(&prepared, region, &mut w);
+        slot_words(&prepared, region, &mut w, 0);
         let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
         if is_placeholder(&texts) {
             // a placeholder in one field does not spoil the others
@@ -523,16 +556,14 @@ pub fn from_parts(
         let (first, middle, last) = assign_free(all, region);
         return finish(first, middle, last, script);
     }
-    let texts = |ws: Vec<Word>| ws.into_iter().map(|w| w.text).collect::<Vec<_>>();
-    let mut given = texts(f);
-    let first = if given.is_empty() {
+    let mut mid = f;
+    let first = if mid.is_empty() {
         None
     } else {
-        Some(given.remove(0))
+        Some(mid.remove(0).text)
     };
-    let mut mid = given;
-    mid.extend(texts(m));
-    finish(first, mid, join(&texts(l)), script)
+    append_run(&mut mid, m, region);
+    finish(first, texts(mid), join(&texts(l)), script)
 }
 
 /// A phonetic key of one folded Latin token, for blocking (similar-sounding spellings of one

@@ -412,6 +412,71 @@ fn debug_redacts() {
     assert!(!format!("{n:?}").contains("ana"));
 }
 
+/// `normalize(canonical_string(n)) == n` on the parts, the root and the full key.
+fn assert_round_trip(n: &Name, c: &Context, what: &str) {
+    let again = match normalize(&n.canonical_string(), c) {
+        Ok(a) => a,
+        Err(e) => panic!("{what}: canonical form rejected: {e}"),
+    };
+    assert_eq!(parts(&again), parts(n), "{what}");
+    assert_eq!(again.first_root, n.first_root, "{what}");
+    assert_eq!(again.full_key(), n.full_key(), "{what}");
+}
+
+/// Minimal failing inputs the property tests found, kept as plain tests.
+#[test]
+fn regressions_round_trip() {
+    let plain = ctx();
+    let uz = Context::new().region(Region::UZ);
+    // A particle (ұлы -> uli) glued after a word ending in `o`: the glued `ouli` folds
+    // further to `uli`; glued words are folded again.
+    let n = norm("ө өөLی");
+    assert_eq!(parts(&n), (Some("uli"), None, None));
+    assert_round_trip(&n, &plain, "ө өөLی");
+    // glued after `k`: `kkizi` has a doubled letter
+    let n = from_parts(Some(""), Some(""), Some("к кыzy"), &plain).unwrap();
+    assert_eq!(parts(&n), (None, None, Some("kizi")));
+    assert_round_trip(&n, &plain, "к кыzy");
+    for (s, c) in [("ө өөLی", &uz), ("к кыzy", &plain), ("к кыzy", &uz)] {
+        assert_round_trip(&norm_in(s, c), c, s);
+    }
+}
+
+fn norm_in(s: &str, c: &Context) -> Name {
+    match normalize(s, c) {
+        Ok(n) => n,
+        Err(e) => panic!("{s}: {e}"),
+    }
+}
+
+#[test]
+fn particles_glue_to_a_fixed_point() {
+    let c = ctx();
+    // a glued word that reads as a particle again is glued on to the word before
+    let n = norm("Иван у улы");
+    assert_eq!(parts(&n), (Some("ivanuli"), None, None));
+    assert_round_trip(&n, &c, "cascade");
+    // across the seam of two slots or two fields the particle is glued too, as the
+    // canonical form puts both words in one slot
+    let a = norm("Aliyev, Shavkat Rustam, o'g'li");
+    assert_eq!(
+        parts(&a),
+        (Some("shavkat"), Some("rustamogli"), Some("aliev"))
+    );
+    assert_round_trip(&a, &c, "slots");
+    let b = from_parts(Some("Shavkat Rustam"), Some("o'g'li"), Some("Aliyev"), &c).unwrap();
+    assert_eq!(parts(&b), parts(&a));
+    assert_round_trip(&b, &c, "fields");
+    // a particle alone in its slot stays a word of its own
+    let d = norm("Aliyev, Shavkat, o'g'li");
+    assert_eq!(parts(&d), (Some("shavkat"), Some("ogli"), Some("aliev")));
+    assert_round_trip(&d, &c, "own slot");
+    // more than two commas: one run, so the particle is glued across them
+    let e = norm("Aliyev, Shavkat, Rustam, o'g'li");
+    assert_eq!(parts(&e), parts(&a));
+    assert_round_trip(&e, &c, "many commas");
+}
+
 #[test]
 #[ignore = "timing; run with --release -- --ignored"]
 fn timing() {
@@ -422,13 +487,20 @@ fn timing() {
         "Aleksey Petrov",
         "محمدرضا حسینی",
         "राहुल शर्मा",
+        "Назарбаев Нұрсұлтан Әбішұлы",
+        "Mr. William J. O'Brien Jr.",
+        "Aliyev Shavkat Rustam o'g'li",
     ];
     let only = std::env::var("OMNILINK_TIMING_INPUT").ok();
     for s in inputs
         .into_iter()
         .filter(|s| only.as_deref().is_none_or(|o| o == *s))
     {
-        let n = 2_000_000;
+        let n: u128 = std::env::var("OMNILINK_TIMING_N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2_000_000)
+            .max(1);
         let t = std::time::Instant::now();
         for _ in 0..n {
             std::hint::black_box(normalize(std::hint::black_box(s), &c).ok());
@@ -438,8 +510,17 @@ fn timing() {
     }
 }
 
+/// Property-test cases: `PROPTEST_CASES` when set (a long hunt: `PROPTEST_CASES=200000
+/// cargo test --release --lib name::tests`), else 400 in debug and 20,000 in release builds.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if cfg!(debug_assertions) { 400 } else { 20_000 })
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(debug_assertions) { 400 } else { 20_000 }))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn total_on_any_text(s in "\\PC{0,80}") {
@@ -486,6 +567,52 @@ proptest! {
             prop_assert_eq!(parts(&again), parts(&n));
             prop_assert_eq!(&again.first_root, &n.first_root);
         }
+    }
+
+    #[test]
+    fn idempotent_with_particles(
+        words in prop::collection::vec(
+            prop_oneof![
+                "[a-zа-яөұүқәі]{1,5}",
+                Just("улы".to_string()),
+                Just("uli".to_string()),
+                Just("ogli".to_string()),
+                Just("o'g'li".to_string()),
+                Just("кызы".to_string()),
+                Just("qizi".to_string()),
+                Just("mr".to_string()),
+                Just("sri".to_string()),
+                Just(",".to_string()),
+            ],
+            0..8,
+        ),
+        uz in any::<bool>(),
+    ) {
+        let s = words.join(" ");
+        let c = if uz { Context::new().region(Region::UZ) } else { ctx() };
+        if let Ok(n) = normalize(&s, &c) {
+            let again = normalize(&n.canonical_string(), &c);
+            prop_assert!(again.is_ok(), "canonical {:?} rejected", n.canonical_string());
+            let again = again.unwrap();
+            prop_assert_eq!(parts(&again), parts(&n));
+            prop_assert_eq!(&again.first_root, &n.first_root);
+        }
+        let (f, rest) = words.split_at(words.len() / 3);
+        let (m, l) = rest.split_at(rest.len() / 2);
+        if let Ok(n) = from_parts(Some(&f.join(" ")), Some(&m.join(" ")), Some(&l.join(" ")), &c) {
+            let again = normalize(&n.canonical_string(), &c);
+            prop_assert!(again.is_ok(), "canonical {:?} rejected", n.canonical_string());
+            let again = again.unwrap();
+            prop_assert_eq!(parts(&again), parts(&n));
+            prop_assert_eq!(&again.first_root, &n.first_root);
+        }
+    }
+
+    #[test]
+    fn latin_fold_idempotent_long(s in "[acdehijkopstuvxyz]{0,40}", uz in any::<bool>()) {
+        let r = if uz { Some(Region::UZ) } else { None };
+        let once = fold::latin_fold(&s, r);
+        prop_assert_eq!(fold::latin_fold(&once, r), once);
     }
 
     #[test]
