@@ -638,3 +638,46 @@ fn total_on_huge_input() {
     let _ = phonetic(&"ab".repeat(500_000));
     let _ = from_parts(Some(&big), None, None, &ctx());
 }
+
+/// Differential dump for refactors: every line of `OMNILINK_DUMP_IN` (`raw` or
+/// `first\tmiddle\tlast`) normalised with and without the UZ region, written to
+/// `OMNILINK_DUMP_OUT`; compare the files of two builds.
+#[test]
+#[ignore = "tool; set OMNILINK_DUMP_IN and OMNILINK_DUMP_OUT"]
+fn dump() {
+    use std::fmt::Write as _;
+    let (Ok(inp), Ok(outp)) = (
+        std::env::var("OMNILINK_DUMP_IN"),
+        std::env::var("OMNILINK_DUMP_OUT"),
+    ) else {
+        return;
+    };
+    let text = std::fs::read_to_string(inp).unwrap();
+    let show = |r: Result<Name, Reject>| match r {
+        Ok(n) => format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            parts(&n),
+            n.first_root,
+            n.script,
+            n.first_phonetic(),
+            n.last_phonetic()
+        ),
+        Err(e) => format!("!{e}"),
+    };
+    let mut out = String::new();
+    for line in text.lines() {
+        for c in [Context::new(), Context::new().region(Region::UZ)] {
+            let f: Vec<&str> = line.split('\t').collect();
+            let r = if f.len() == 3 {
+                let o = |s: &str| (!s.is_empty()).then(|| s.to_string());
+                let (a, b, d) = (o(f[0]), o(f[1]), o(f[2]));
+                from_parts(a.as_deref(), b.as_deref(), d.as_deref(), &c)
+            } else {
+                normalize(line, &c)
+            };
+            let words = fold_words(line, c.region);
+            writeln!(out, "{}\t{:?}\t{}", show(r), words, phonetic(line)).unwrap();
+        }
+    }
+    std::fs::write(outp, out).unwrap();
+}
