@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use super::tables::Fnv;
+use super::tables::WordHasher;
 use super::Script;
 use crate::normalize::Region;
 
@@ -83,19 +83,45 @@ static LATIN: LazyLock<HashMap<char, &'static str>> = LazyLock::new(|| {
     }
     m
 });
-static WORDS: LazyLock<HashMap<String, &'static str, BuildHasherDefault<Fnv>>> =
-    LazyLock::new(|| {
-        let mut m = HashMap::default();
-        for line in data_lines(WORD_TABLE) {
-            let mut it = line.split_whitespace();
-            if let (Some(word), Some(latin)) = (it.next(), it.next()) {
-                let mut p = String::new();
-                prepare(word, &mut p);
-                m.insert(p, latin);
-            }
+/// The whole-word table, with the first letters of its words for a quick miss.
+struct WordTable {
+    map: HashMap<String, &'static str, BuildHasherDefault<WordHasher>>,
+    /// Bit `c % 1024` set for the first letter `c` of some word.
+    first: [u64; 16],
+}
+
+impl WordTable {
+    fn bit(c: char) -> (usize, u64) {
+        let b = c as usize % 1024;
+        (b / 64, 1 << (b % 64))
+    }
+
+    fn get(&self, word: &str) -> Option<&'static str> {
+        let (i, bit) = Self::bit(word.chars().next()?);
+        if self.first[i] & bit == 0 {
+            return None;
         }
-        m
-    });
+        self.map.get(word).copied()
+    }
+}
+
+static WORDS: LazyLock<WordTable> = LazyLock::new(|| {
+    let mut map = HashMap::default();
+    let mut first = [0u64; 16];
+    for line in data_lines(WORD_TABLE) {
+        let mut it = line.split_whitespace();
+        if let (Some(word), Some(latin)) = (it.next(), it.next()) {
+            let mut p = String::new();
+            prepare(word, &mut p);
+            if let Some(c) = p.chars().next() {
+                let (i, bit) = WordTable::bit(c);
+                first[i] |= bit;
+            }
+            map.insert(p, latin);
+        }
+    }
+    WordTable { map, first }
+});
 
 /// Devanagari letter classes.
 #[derive(Clone, Copy)]
@@ -179,35 +205,49 @@ fn cyrillic_lower(c: char) -> Option<char> {
     char::from_u32(l)
 }
 
+/// Lower case and Arabic-script letter folding of one character of NFKC text, appended to
+/// `out`; joiners, tatweel and harakat are dropped.
+#[inline]
+fn push_prepared(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if let Some(l) = cyrillic_lower(c) {
+        out.push(l);
+    } else if c == ZWNJ || c == ZWJ || c == TATWEEL || c == '\u{feff}' || is_arabic_mark(c) {
+        // dropped
+    } else if matches!(c as u32, 0x600..=0x6ff | 0x900..=0x97f) {
+        // caseless scripts
+        out.push(fold_arabic_letter(c));
+    } else {
+        for l in c.to_lowercase() {
+            out.push(fold_arabic_letter(l));
+        }
+    }
+}
+
 /// Step 1: NFKC, lower case, Arabic-script letter folding, marks and joiners removed.
 /// Appends to `out`.
 pub(crate) fn prepare(raw: &str, out: &mut String) {
     out.reserve(raw.len());
+    let start = out.len();
     if raw.is_ascii() {
-        out.extend(raw.chars().map(|c| c.to_ascii_lowercase()));
+        out.push_str(raw);
+        out[start..].make_ascii_lowercase();
         return;
     }
-    let push = |out: &mut String, c: char| {
-        if c == ZWNJ || c == ZWJ || c == TATWEEL || c == '\u{feff}' || is_arabic_mark(c) {
+    // One pass while every character is one NFKC leaves alone whatever surrounds it (the
+    // common case); at the first other one, start again through the normaliser.
+    for c in raw.chars() {
+        if !nfkc_stable(c) {
+            out.truncate(start);
+            if is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
+                raw.chars().for_each(|c| push_prepared(out, c));
+            } else {
+                raw.nfkc().for_each(|c| push_prepared(out, c));
+            }
             return;
         }
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if let Some(l) = cyrillic_lower(c) {
-            out.push(l);
-        } else if matches!(c as u32, 0x600..=0x6ff | 0x900..=0x97f) {
-            // caseless scripts
-            out.push(fold_arabic_letter(c));
-        } else {
-            for l in c.to_lowercase() {
-                out.push(fold_arabic_letter(l));
-            }
-        }
-    };
-    if raw.chars().all(nfkc_stable) || is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
-        raw.chars().for_each(|c| push(out, c));
-    } else {
-        raw.nfkc().for_each(|c| push(out, c));
+        push_prepared(out, c);
     }
 }
 
@@ -269,45 +309,116 @@ pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphabetic() || (c.is_alphanumeric() && !c.is_numeric())
 }
 
-/// Step 2: splits prepared text into words; joiners are dropped and glue the parts.
-/// Each word is returned with the script of its letters (`Other` when mixed).
-pub(crate) fn split_words(prepared: &str, mut f: impl FnMut(&str, Script)) {
-    let mut word = String::new();
-    let mut script: Option<Script> = None;
-    let mut flush = |word: &mut String, script: &mut Option<Script>| {
-        if !word.is_empty() {
-            f(word, script.unwrap_or(Script::Other));
-            word.clear();
-        }
-        *script = None;
-    };
-    for c in prepared.chars() {
-        if is_joiner(c) {
-            // glue: nothing pushed, the word goes on
-        } else if is_word_char(c) {
-            if let Some(s) = char_script(c) {
-                script = match script {
-                    None => Some(s),
-                    Some(p) if p == s => Some(p),
-                    Some(_) => Some(Script::Other),
-                };
-            }
-            word.push(c);
-        } else {
-            flush(&mut word, &mut script);
-        }
-    }
-    flush(&mut word, &mut script);
+/// What a character is to the word splitter.
+#[derive(Clone, Copy)]
+enum Class {
+    /// Part of a word, with its script when it is a letter of one.
+    Letter(Option<Script>),
+    /// Glues the parts of a word and is dropped.
+    Joiner,
+    /// Ends a word.
+    Separator,
 }
 
-/// Step 3: one prepared word to ASCII lower-case letters (before the Latin fold).
-pub(crate) fn transliterate(word: &str, out: &mut String) {
+/// [`is_joiner`], [`is_word_char`] and [`char_script`] in one, the common letters first.
+#[inline]
+fn class(c: char) -> Class {
+    let u = c as u32;
+    if u < 0x80 {
+        return if c.is_ascii_alphabetic() {
+            Class::Letter(Some(Script::Latin))
+        } else if matches!(c, '-' | '\'' | '`') {
+            Class::Joiner
+        } else {
+            Class::Separator
+        };
+    }
+    match u {
+        0x400..=0x481 | 0x48a..=0x52f => Class::Letter(Some(Script::Cyrillic)),
+        0x620..=0x64a | 0x66e..=0x6d3 => Class::Letter(Some(Script::Arabic)),
+        0x900..=0x963 | 0x971..=0x97f => Class::Letter(Some(Script::Devanagari)),
+        _ if is_joiner(c) => Class::Joiner,
+        _ if is_word_char(c) => Class::Letter(char_script(c)),
+        _ => Class::Separator,
+    }
+}
+
+/// Step 2: splits prepared text into words; joiners are dropped and glue the parts.
+/// Each word is returned with the script of its letters (`Other` when mixed).
+pub(crate) fn split_words(prepared: &str, f: impl FnMut(&str, Script)) {
+    split_words_with(prepared, &mut String::new(), f);
+}
+
+/// [`split_words`] with a caller's buffer for words that had joiners in them; the other
+/// words are handed out as slices of `prepared`.
+pub(crate) fn split_words_with(prepared: &str, buf: &mut String, mut f: impl FnMut(&str, Script)) {
+    // the current word: where it began, whether a joiner was dropped from it (its letters
+    // are then gathered in `buf`), and its script so far
+    let mut start: Option<usize> = None;
+    let mut glued = false;
+    let mut script: Option<Script> = None;
+    for (i, c) in prepared.char_indices() {
+        match class(c) {
+            Class::Letter(s) => {
+                if start.is_none() {
+                    start = Some(i);
+                    glued = false;
+                    script = None;
+                }
+                if glued {
+                    buf.push(c);
+                }
+                if let Some(s) = s {
+                    script = match script {
+                        None => Some(s),
+                        Some(p) if p == s => Some(p),
+                        Some(_) => Some(Script::Other),
+                    };
+                }
+            }
+            Class::Joiner => {
+                if let (Some(b), false) = (start, glued) {
+                    glued = true;
+                    buf.clear();
+                    buf.push_str(&prepared[b..i]);
+                }
+            }
+            Class::Separator => {
+                if let Some(b) = start.take() {
+                    let word = if glued { buf.as_str() } else { &prepared[b..i] };
+                    f(word, script.unwrap_or(Script::Other));
+                }
+            }
+        }
+    }
+    if let Some(b) = start {
+        let word = if glued { buf.as_str() } else { &prepared[b..] };
+        f(word, script.unwrap_or(Script::Other));
+    }
+}
+
+/// Reusable buffers for folding words, so that a whole name costs a few allocations
+/// however many words it has.
+#[derive(Default)]
+pub(crate) struct FoldBufs {
+    /// Letters of a word that had joiners in it.
+    pub word: String,
+    /// The transliteration of the current word.
+    translit: Vec<u8>,
+    /// The input of a second Latin-fold pass.
+    pass: Vec<u8>,
+    /// Devanagari syllables.
+    units: Vec<Unit>,
+}
+
+/// Step 3: one prepared word to ASCII letters (before the Latin fold), appended to `out`.
+fn transliterate(word: &str, out: &mut Vec<u8>, units: &mut Vec<Unit>) {
     if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        out.push_str(word);
+        out.extend_from_slice(word.as_bytes());
         return;
     }
     if let Some(latin) = WORDS.get(word) {
-        out.push_str(latin);
+        out.extend_from_slice(latin.as_bytes());
         return;
     }
     // Words are short: keep their letters on the stack.
@@ -329,19 +440,19 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
         let c = chars[i];
         let u = c as u32;
         if c.is_ascii_lowercase() {
-            out.push(c);
+            out.push(c as u8);
         } else if (0x400..0x500).contains(&u) {
             if matches!(c, 'ь' | 'ъ') {
                 // a soft or hard sign before a vowel is read as y (Григорьев -> grigoriev,
                 // Наталья -> natalia), elsewhere it is silent
                 if matches!(chars.get(i + 1), Some('е' | 'и' | 'ю' | 'я' | 'є' | 'ї')) {
-                    out.push('i');
+                    out.push(b'i');
                 }
                 i += 1;
                 continue;
             }
             match CYRILLIC.get(c) {
-                Some(l) => out.push_str(l),
+                Some(l) => push_ascii(out, l),
                 None => push_any_ascii(c, out),
             }
         } else if (0x600..0x700).contains(&u) {
@@ -349,7 +460,7 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
                 out.push(waw(chars, i));
             } else {
                 match ARABIC.get(c) {
-                    Some(l) => out.push_str(l),
+                    Some(l) => push_ascii(out, l),
                     None => push_any_ascii(c, out),
                 }
             }
@@ -358,10 +469,10 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
             while i < chars.len() && (0x900..0x980).contains(&(chars[i] as u32)) {
                 i += 1;
             }
-            devanagari(&chars[start..i], out);
+            devanagari(&chars[start..i], out, units);
             continue;
         } else if let Some(l) = LATIN.get(&c) {
-            out.push_str(l);
+            push_ascii(out, l);
         } else {
             push_any_ascii(c, out);
         }
@@ -369,25 +480,33 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
     }
 }
 
+/// Appends a short table value (one to four letters, usually).
+#[inline]
+fn push_ascii(out: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        out.push(b);
+    }
+}
+
 /// Persian و: a consonant (v) at the start of a word, before a vowel letter or a final ه,
 /// or doubled; a vowel (u/o) elsewhere.
-fn waw(chars: &[char], i: usize) -> char {
+fn waw(chars: &[char], i: usize) -> u8 {
     let next = chars.get(i + 1).copied();
     let consonant = i == 0
         || matches!(next, Some('ا' | 'ی' | 'و' | 'آ'))
         || (next == Some('ه') && i + 2 == chars.len());
     if consonant {
-        'v'
+        b'v'
     } else {
-        'u'
+        b'u'
     }
 }
 
-fn push_any_ascii(c: char, out: &mut String) {
+fn push_any_ascii(c: char, out: &mut Vec<u8>) {
     let mut buf = [0u8; 4];
     for b in any_ascii::any_ascii(c.encode_utf8(&mut buf)).bytes() {
         if b.is_ascii_alphabetic() {
-            out.push(b.to_ascii_lowercase() as char);
+            out.push(b.to_ascii_lowercase());
         }
     }
 }
@@ -404,9 +523,9 @@ struct Unit {
     keep_schwa: bool,
 }
 
-fn devanagari(chars: &[char], out: &mut String) {
+fn devanagari(chars: &[char], out: &mut Vec<u8>, units: &mut Vec<Unit>) {
     let table = &*DEVANAGARI;
-    let mut units: Vec<Unit> = Vec::with_capacity(chars.len());
+    units.clear();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -509,23 +628,26 @@ fn devanagari(chars: &[char], out: &mut String) {
     }
     for k in 0..n {
         let u = &units[k];
-        out.push_str(u.consonant);
+        push_ascii(out, u.consonant);
         match u.vowel {
-            Some(v) => out.push_str(v),
-            None if u.keep_schwa || u.nasal || u.visarga => out.push('a'),
+            Some(v) => push_ascii(out, v),
+            None if u.keep_schwa || u.nasal || u.visarga => out.push(b'a'),
             None => {}
         }
         if u.nasal {
             let next = units.get(k + 1).map_or("", |n| n.consonant);
-            out.push_str(match next.as_bytes().first() {
-                Some(b'p' | b'b' | b'm') => "m",
-                // सिंह -> singh
-                Some(b'h') if next.len() == 1 => "ng",
-                _ => "n",
-            });
+            push_ascii(
+                out,
+                match next.as_bytes().first() {
+                    Some(b'p' | b'b' | b'm') => "m",
+                    // सिंह -> singh
+                    Some(b'h') if next.len() == 1 => "ng",
+                    _ => "n",
+                },
+            );
         }
         if u.visarga {
-            out.push('h');
+            out.push(b'h');
         }
     }
 }
@@ -538,34 +660,50 @@ fn is_vowel(b: u8) -> bool {
 /// Step 4: folds a word of ASCII lower-case letters so that the usual spellings of one
 /// name meet. Idempotent. See the module docs of [`super`] for the rules.
 pub(crate) fn latin_fold(word: &str, region: Option<Region>) -> String {
-    let uz = region == Some(Region::UZ);
-    let mut cur: Vec<u8> = Vec::with_capacity(word.len() + 4);
-    fold_pass(word.as_bytes(), uz, &mut cur);
-    if cur == word.as_bytes() {
-        // already a fixed point
-        return String::from_utf8(cur).unwrap_or_default();
-    }
-    let mut next = Vec::with_capacity(cur.len());
-    // Every pass after the first only shortens or keeps the word, so this ends quickly;
-    // the bound is a belt for the braces.
-    for _ in 0..8 {
-        next.clear();
-        fold_pass(&cur, uz, &mut next);
-        if next == cur {
-            break;
-        }
-        std::mem::swap(&mut cur, &mut next);
-    }
-    String::from_utf8(cur).unwrap_or_default()
+    let mut out = String::with_capacity(word.len() + 4);
+    latin_fold_into(
+        word.as_bytes(),
+        region == Some(Region::UZ),
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
 }
 
-fn fold_pass(s: &[u8], uz: bool, out: &mut Vec<u8>) {
+/// [`latin_fold`] appended to `out`, with a caller's buffer for the passes after the
+/// first.
+///
+/// Passes run until one changes nothing. Whether one would is told by [`fold_changes`]
+/// without writing, so a word the first pass leaves at a fixed point (nearly every word)
+/// costs one pass. The passes end: after the first there is no `x`, `y` or `q` left, and
+/// every later pass that changes the word shortens it, except for turning a final `j`
+/// into `i`, which cannot happen twice in a row (a new final `j` comes only from `dj` or
+/// `dzh`, which shortens). The bound on passes only guards that argument.
+pub(crate) fn latin_fold_into(src: &[u8], uz: bool, tmp: &mut Vec<u8>, out: &mut String) {
+    let start = out.len();
+    fold_pass(src, uz, out);
+    for _ in 0..2 * src.len() + 2 {
+        if !fold_changes(&out.as_bytes()[start..]) {
+            break;
+        }
+        tmp.clear();
+        tmp.extend_from_slice(&out.as_bytes()[start..]);
+        out.truncate(start);
+        fold_pass(tmp, uz, out);
+    }
+}
+
+/// One pass of the Latin fold over `s`, appended to `out`; bytes other than `a-z` are
+/// dropped.
+fn fold_pass(s: &[u8], uz: bool, out: &mut String) {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    // the last letter written for this word, 0 before the first
+    let mut last = 0u8;
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
         let (n1, n2) = (at(i + 1), at(i + 2));
-        let prev_consonant = out.last().is_some_and(|&p| !is_vowel(p));
+        let prev_consonant = last != 0 && !is_vowel(last);
         let (emit, used): (&[u8], usize) = match c {
             b'y' if n1 == b'o' && n2 == b'u' => (b"iu", 3),
             b'y' if n1 == b'o' && i > 0 => (b"e", 2),
@@ -582,36 +720,83 @@ fn fold_pass(s: &[u8], uz: bool, out: &mut Vec<u8>) {
             b'c' if n1 == b'k' => (b"k", 2),
             b'e' if n1 == b'e' && n2 != b'v' => (b"i", 2),
             b'o' if n1 == b'o' || n1 == b'u' => (b"u", 2),
-            b'j' if i + 1 == s.len() && matches!(out.last(), Some(b'e' | b'i')) => (b"i", 1),
+            b'j' if i + 1 == s.len() && matches!(last, b'e' | b'i') => (b"i", 1),
             _ if c.is_ascii_lowercase() => (std::slice::from_ref(&s[i]), 1),
             _ => (&[], 1),
         };
         for &b in emit {
-            if out.last() != Some(&b) {
-                out.push(b);
+            if last != b {
+                out.push(char::from(b));
+                last = b;
             }
         }
         i += used;
     }
 }
 
+/// `true` when a [`fold_pass`] over `s` would change it: the first position where a rule
+/// fires, a doubled letter collapses or a byte is dropped. Up to that position the pass
+/// copies `s`, so the letter before is `s[i - 1]`.
+fn fold_changes(s: &[u8]) -> bool {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let mut prev = 0u8;
+    for (i, &c) in s.iter().enumerate() {
+        let (n1, n2) = (at(i + 1), at(i + 2));
+        let fires = c == prev
+            || !c.is_ascii_lowercase()
+            || match c {
+                b'x' | b'y' | b'q' => true,
+                b'd' => (n1 == b'z' && n2 == b'h') || n1 == b'j',
+                b't' | b's' => n1 == b'c' && n2 == b'h',
+                b'p' => n1 == b'h',
+                b'c' => n1 == b'k',
+                // `ee` becomes `i`, or before `v` collapses
+                b'e' => n1 == b'e',
+                b'o' => n1 == b'o' || n1 == b'u',
+                b'j' => i + 1 == s.len() && matches!(prev, b'e' | b'i'),
+                _ => false,
+            };
+        if fires {
+            return true;
+        }
+        prev = c;
+    }
+    false
+}
+
 /// Runs steps 3 and 4 on one prepared word.
 pub(crate) fn fold_word(word: &str, region: Option<Region>) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    fold_word_into(word, region, &mut FoldBufs::default(), &mut out);
+    out
+}
+
+/// [`fold_word`] appended to `out`, with the caller's buffers.
+pub(crate) fn fold_word_into(
+    word: &str,
+    region: Option<Region>,
+    bufs: &mut FoldBufs,
+    out: &mut String,
+) {
+    let uz = region == Some(Region::UZ);
     if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return latin_fold(word, region);
+        return latin_fold_into(word.as_bytes(), uz, &mut bufs.pass, out);
     }
-    let mut t = String::with_capacity(word.len() + 4);
-    transliterate(word, &mut t);
-    latin_fold(&t, region)
+    bufs.translit.clear();
+    transliterate(word, &mut bufs.translit, &mut bufs.units);
+    latin_fold_into(&bufs.translit, uz, &mut bufs.pass, out);
 }
 
 /// The whole chain on free text: every word folded, empty ones dropped.
 pub(crate) fn fold_words(raw: &str, region: Option<Region>) -> Vec<(String, Script)> {
     let mut p = String::new();
     prepare(raw, &mut p);
+    let mut bufs = FoldBufs::default();
+    let mut word = std::mem::take(&mut bufs.word);
     let mut out = Vec::new();
-    split_words(&p, |w, s| {
-        let f = fold_word(w, region);
+    split_words_with(&p, &mut word, |w, s| {
+        let mut f = String::with_capacity(w.len() + 4);
+        fold_word_into(w, region, &mut bufs, &mut f);
         if !f.is_empty() {
             out.push((f, s));
         }
