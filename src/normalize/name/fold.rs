@@ -411,6 +411,34 @@ pub(crate) struct FoldBufs {
     units: Vec<Unit>,
 }
 
+impl FoldBufs {
+    /// Folds the words `a` and `b` (ranges of `out`) again as one, appended to `out`;
+    /// returns where it starts. When the two are the last words of `out`, side by side,
+    /// they are replaced.
+    pub(crate) fn fold_concat(
+        &mut self,
+        out: &mut String,
+        a: std::ops::Range<usize>,
+        b: std::ops::Range<usize>,
+        region: Option<Region>,
+    ) -> usize {
+        self.translit.clear();
+        self.translit.extend_from_slice(&out.as_bytes()[a.clone()]);
+        self.translit.extend_from_slice(&out.as_bytes()[b.clone()]);
+        if a.end == b.start && b.end == out.len() {
+            out.truncate(a.start);
+        }
+        let start = out.len();
+        latin_fold_into(
+            &self.translit,
+            region == Some(Region::UZ),
+            &mut self.pass,
+            out,
+        );
+        start
+    }
+}
+
 /// Step 3: one prepared word to ASCII letters (before the Latin fold), appended to `out`.
 fn transliterate(word: &str, out: &mut Vec<u8>, units: &mut Vec<Unit>) {
     if word.bytes().all(|b| b.is_ascii_lowercase()) {

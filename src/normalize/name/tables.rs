@@ -100,31 +100,57 @@ fn entry_keys(entry: &str) -> Vec<String> {
     entry_keys_in(entry, false)
 }
 
+/// What the tables know about one folded word (see [`Tables::words`]).
+#[derive(Default)]
+pub(crate) struct Info {
+    /// [`TITLE`], [`PARTICLE`], [`PLACEHOLDER`], [`PHRASE_WORD`], [`FIRST`].
+    pub flags: u8,
+    /// The nickname root of a given name in the nickname tables.
+    pub root: Option<Box<str>>,
+}
+
+/// A title or honorific (`mr`, `gn`, `sri`), dropped from names.
+pub(crate) const TITLE: u8 = 1;
+/// A Turkic patronymic particle (`ogli`, `kizi`), glued to the word before.
+pub(crate) const PARTICLE: u8 = 2;
+/// A one-word placeholder (`test`, `klient`).
+pub(crate) const PLACEHOLDER: u8 = 4;
+/// A word of a multi-word placeholder (`john`, `doe`).
+pub(crate) const PHRASE_WORD: u8 = 8;
+/// A known given name.
+pub(crate) const FIRST: u8 = 16;
+
 /// The parsed tables.
 pub(crate) struct Tables {
-    /// Folded variant (or root) -> folded root.
-    pub nick: FastMap<Box<str>, Box<str>>,
+    /// Every folded word any table lists, with what the tables say about it: one lookup
+    /// per word answers all the questions the name pipeline asks.
+    pub words: FastMap<Box<str>, Info>,
     /// Variants listed under more than one root, with the roots that lost (for the tests).
     #[cfg_attr(not(test), allow(dead_code))]
     pub ambiguous: Vec<(Box<str>, Box<str>, Box<str>)>,
-    /// Known given names.
-    pub first: FastSet<Box<str>>,
-    pub titles: FastSet<Box<str>>,
-    pub placeholder_words: FastSet<Box<str>>,
     /// Placeholder lines of several words, words sorted and joined by a space.
     pub placeholder_phrases: FastSet<String>,
-    /// Every word of a multi-word placeholder (a name with any other word is not one).
-    pub placeholder_phrase_words: FastSet<String>,
+    /// Patronymic endings (`ovich`, `kizi`).
     pub patronymic_suffixes: Vec<&'static str>,
-    pub patronymic_words: FastSet<Box<str>>,
     /// Family-name endings, `true` for the strong ones.
     pub surname_suffixes: Vec<(&'static str, bool)>,
 }
 
+impl Tables {
+    /// What the tables know about a folded word.
+    #[inline]
+    pub fn info(&self, word: &str) -> Option<&Info> {
+        self.words.get(word)
+    }
+}
+
 fn load() -> Tables {
+    let mut words: FastMap<Box<str>, Info> = FastMap::default();
+    let mut flag = |key: String, f: u8| {
+        words.entry(key.into_boxed_str()).or_default().flags |= f;
+    };
     let mut nick: FastMap<Box<str>, Box<str>> = FastMap::default();
     let mut ambiguous = Vec::new();
-    let mut first: FastSet<Box<str>> = FastSet::default();
     for (file, uzbek) in NICK_FILES {
         for line in data_lines(file) {
             let entries: Vec<Vec<String>> = line
@@ -145,7 +171,7 @@ fn load() -> Tables {
                 .find_map(|k| nick.get(k.as_str()).cloned())
                 .unwrap_or_else(|| root_key.into());
             for key in entries.into_iter().flatten() {
-                first.insert(key.clone().into());
+                flag(key.clone(), FIRST);
                 match nick.get(key.as_str()) {
                     Some(existing) if *existing != root => {
                         ambiguous.push((key.into(), existing.clone(), root.clone()));
@@ -160,35 +186,34 @@ fn load() -> Tables {
     }
     for line in data_lines(FIRST_NAMES) {
         for key in entry_keys(line) {
-            first.insert(key.into());
+            flag(key, FIRST);
         }
     }
-    let titles = data_lines(TITLES)
-        .flat_map(entry_keys)
-        .map(Into::into)
-        .collect();
-    let mut placeholder_words = FastSet::default();
+    for key in data_lines(TITLES).flat_map(entry_keys) {
+        flag(key, TITLE);
+    }
     let mut placeholder_phrases = FastSet::default();
-    let mut placeholder_phrase_words = FastSet::default();
     for line in data_lines(PLACEHOLDERS).chain(data_lines(SHARED_PLACEHOLDERS)) {
-        let mut words: Vec<String> = fold_words(line, None).into_iter().map(|(w, _)| w).collect();
-        match words.len() {
+        let mut ws: Vec<String> = fold_words(line, None).into_iter().map(|(w, _)| w).collect();
+        match ws.len() {
             0 => {}
-            1 => {
-                placeholder_words.insert(words.remove(0).into_boxed_str());
-            }
+            1 => flag(ws.remove(0), PLACEHOLDER),
             _ => {
-                words.sort();
-                placeholder_phrases.insert(words.join(" "));
-                placeholder_phrase_words.extend(words);
+                ws.sort();
+                placeholder_phrases.insert(ws.join(" "));
+                for w in ws {
+                    flag(w, PHRASE_WORD);
+                }
             }
         }
+    }
+    for key in data_lines(PATRONYMIC_WORDS).flat_map(entry_keys) {
+        flag(key, PARTICLE);
+    }
+    for (key, root) in nick {
+        words.entry(key).or_default().root = Some(root);
     }
     let patronymic_suffixes = data_lines(PATRONYMIC_SUFFIXES).collect();
-    let patronymic_words = data_lines(PATRONYMIC_WORDS)
-        .flat_map(entry_keys)
-        .map(Into::into)
-        .collect();
     let surname_suffixes = data_lines(SURNAME_SUFFIXES)
         .filter_map(|l| {
             let (kind, suffix) = l.split_once(' ')?;
@@ -196,15 +221,10 @@ fn load() -> Tables {
         })
         .collect();
     Tables {
-        nick,
+        words,
         ambiguous,
-        first,
-        titles,
-        placeholder_words,
         placeholder_phrases,
-        placeholder_phrase_words,
         patronymic_suffixes,
-        patronymic_words,
         surname_suffixes,
     }
 }
