@@ -5,7 +5,7 @@
 //!
 //! 1. [`prepare`]: NFKC, lower case, Arabic/Persian letter folding (ي/ى -> ی, ك -> ک, ة -> ه,
 //!    hamza-carrying alefs -> ا), harakat, tatweel and ZWNJ removed.
-//! 2. [`split_words`]: words are runs of letters; hyphens and apostrophes join (`O'Brien`,
+//! 2. [`scan`]: words are runs of letters; hyphens and apostrophes join (`O'Brien`,
 //!    `Rimsky-Korsakov`, `Oʻktam`), anything else separates.
 //! 3. [`transliterate`]: a word becomes ASCII lower-case letters through the whole-word table,
 //!    then the per-script letter tables (Cyrillic, Arabic, Devanagari with inherent-vowel
@@ -96,12 +96,11 @@ impl WordTable {
         (b / 64, 1 << (b % 64))
     }
 
-    fn get(&self, word: &str) -> Option<&'static str> {
-        let (i, bit) = Self::bit(word.chars().next()?);
-        if self.first[i] & bit == 0 {
-            return None;
-        }
-        self.map.get(word).copied()
+    /// `false` when no word of the table begins with `c`.
+    #[inline]
+    fn may_have(&self, c: char) -> bool {
+        let (i, bit) = Self::bit(c);
+        self.first[i] & bit != 0
     }
 }
 
@@ -343,31 +342,75 @@ fn class(c: char) -> Class {
     }
 }
 
-/// Step 2: splits prepared text into words; joiners are dropped and glue the parts.
-/// Each word is returned with the script of its letters (`Other` when mixed).
-pub(crate) fn split_words(prepared: &str, f: impl FnMut(&str, Script)) {
-    split_words_with(prepared, &mut String::new(), f);
+/// The letters of one word, on the stack while the word is short (names are), else on
+/// the heap.
+pub(crate) struct CharBuf {
+    arr: [char; 64],
+    n: usize,
+    spill: Vec<char>,
 }
 
-/// [`split_words`] with a caller's buffer for words that had joiners in them; the other
-/// words are handed out as slices of `prepared`.
-pub(crate) fn split_words_with(prepared: &str, buf: &mut String, mut f: impl FnMut(&str, Script)) {
-    // the current word: where it began, whether a joiner was dropped from it (its letters
-    // are then gathered in `buf`), and its script so far
-    let mut start: Option<usize> = None;
-    let mut glued = false;
+impl Default for CharBuf {
+    fn default() -> CharBuf {
+        CharBuf {
+            arr: ['\0'; 64],
+            n: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl CharBuf {
+    fn clear(&mut self) {
+        self.n = 0;
+        self.spill.clear();
+    }
+
+    #[inline]
+    fn push(&mut self, c: char) {
+        if let Some(slot) = self.arr.get_mut(self.n) {
+            *slot = c;
+            self.n += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.arr);
+            }
+            self.spill.push(c);
+        }
+    }
+
+    fn as_slice(&self) -> &[char] {
+        if self.spill.is_empty() {
+            &self.arr[..self.n]
+        } else {
+            &self.spill
+        }
+    }
+}
+
+/// What [`scan`] finds in prepared text.
+pub(crate) enum Token<'a> {
+    /// A word's letters (joiners dropped) and the script of its letters (`Other` when
+    /// mixed).
+    Word(&'a [char], Script),
+    /// A comma (`,` or the Arabic `،`), which also ends a word.
+    Comma,
+}
+
+/// Step 2: splits a stream of prepared characters into words; joiners are dropped and
+/// glue the parts. An `Err` in the stream stops the scan and is returned.
+pub(crate) fn scan<E>(
+    chars: impl Iterator<Item = Result<char, E>>,
+    buf: &mut CharBuf,
+    mut f: impl FnMut(Token<'_>),
+) -> Result<(), E> {
+    buf.clear();
     let mut script: Option<Script> = None;
-    for (i, c) in prepared.char_indices() {
+    for c in chars {
+        let c = c?;
         match class(c) {
             Class::Letter(s) => {
-                if start.is_none() {
-                    start = Some(i);
-                    glued = false;
-                    script = None;
-                }
-                if glued {
-                    buf.push(c);
-                }
+                buf.push(c);
                 if let Some(s) = s {
                     script = match script {
                         None => Some(s),
@@ -376,24 +419,102 @@ pub(crate) fn split_words_with(prepared: &str, buf: &mut String, mut f: impl FnM
                     };
                 }
             }
-            Class::Joiner => {
-                if let (Some(b), false) = (start, glued) {
-                    glued = true;
-                    buf.clear();
-                    buf.push_str(&prepared[b..i]);
-                }
-            }
+            Class::Joiner => {}
             Class::Separator => {
-                if let Some(b) = start.take() {
-                    let word = if glued { buf.as_str() } else { &prepared[b..i] };
-                    f(word, script.unwrap_or(Script::Other));
+                if buf.n > 0 {
+                    f(Token::Word(buf.as_slice(), script.unwrap_or(Script::Other)));
+                    buf.clear();
+                }
+                script = None;
+                if c == ',' || c == '،' {
+                    f(Token::Comma);
                 }
             }
         }
     }
-    if let Some(b) = start {
-        let word = if glued { buf.as_str() } else { &prepared[b..] };
-        f(word, script.unwrap_or(Script::Other));
+    if buf.n > 0 {
+        f(Token::Word(buf.as_slice(), script.unwrap_or(Script::Other)));
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// A character [`prepared_fast`] leaves to [`prepare`].
+pub(crate) struct Slow;
+
+/// Step 1 for one character of raw text, when it is one NFKC leaves alone whatever
+/// surrounds it (see [`nfkc_stable`]; all of ASCII, the Russian, Kazakh and Uzbek Cyrillic
+/// letters, the common Arabic-script and Devanagari letters): its prepared form, or none
+/// for a dropped ZWNJ. Anything else is [`Slow`]: the whole text then goes through
+/// [`prepare`]. The two agree on every character this one takes.
+#[inline]
+pub(crate) fn prepared_fast(c: char) -> Result<Option<char>, Slow> {
+    if c.is_ascii() {
+        // NFKC leaves ASCII alone; a combining mark after it is not taken here
+        return Ok(Some(c.to_ascii_lowercase()));
+    }
+    if !nfkc_stable(c) {
+        return Err(Slow);
+    }
+    if let Some(l) = cyrillic_lower(c) {
+        return Ok(Some(l));
+    }
+    if c == ZWNJ {
+        return Ok(None);
+    }
+    if matches!(c as u32, 0x600..=0x6ff | 0x900..=0x97f) {
+        return Ok(Some(fold_arabic_letter(c)));
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => Ok(Some(fold_arabic_letter(l))),
+        _ => Err(Slow),
+    }
+}
+
+/// Steps 1 and 2 on raw text: the fast per-character path when it can, else [`prepare`]
+/// into `prepared` first. `f` is told when the words start over (the fast path gave up
+/// half way), so a caller drops what it gathered; `commas` is the number of commas of
+/// the text the words come from, given before any word.
+pub(crate) fn scan_raw(
+    raw: &str,
+    prepared: &mut String,
+    buf: &mut CharBuf,
+    mut f: impl FnMut(Scanned<'_>),
+) {
+    f(Scanned::Start(commas(raw)));
+    let fast = scan(
+        raw.chars().map(prepared_fast).filter_map(Result::transpose),
+        buf,
+        |t| {
+            f(Scanned::Token(t));
+        },
+    );
+    if fast.is_ok() {
+        return;
+    }
+    prepared.clear();
+    prepare(raw, prepared);
+    f(Scanned::Start(commas(prepared)));
+    let slow: Result<(), Slow> = scan(prepared.chars().map(Ok), buf, |t| f(Scanned::Token(t)));
+    debug_assert!(slow.is_ok());
+}
+
+/// What [`scan_raw`] hands on.
+pub(crate) enum Scanned<'a> {
+    /// The words (re)start; the text has this many commas.
+    Start(usize),
+    /// A word or a comma.
+    Token(Token<'a>),
+}
+
+/// The number of commas (`,` or `،`) in text.
+fn commas(text: &str) -> usize {
+    let ascii = text.bytes().filter(|&b| b == b',').count();
+    if text.is_ascii() {
+        ascii
+    } else {
+        ascii + text.matches('،').count()
     }
 }
 
@@ -401,8 +522,8 @@ pub(crate) fn split_words_with(prepared: &str, buf: &mut String, mut f: impl FnM
 /// however many words it has.
 #[derive(Default)]
 pub(crate) struct FoldBufs {
-    /// Letters of a word that had joiners in it.
-    pub word: String,
+    /// A word's prepared text, for the whole-word table.
+    word: String,
     /// The transliteration of the current word.
     translit: Vec<u8>,
     /// The input of a second Latin-fold pass.
@@ -440,29 +561,17 @@ impl FoldBufs {
 }
 
 /// Step 3: one prepared word to ASCII letters (before the Latin fold), appended to `out`.
-fn transliterate(word: &str, out: &mut Vec<u8>, units: &mut Vec<Unit>) {
-    if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        out.extend_from_slice(word.as_bytes());
-        return;
+fn transliterate(chars: &[char], word: &mut String, out: &mut Vec<u8>, units: &mut Vec<Unit>) {
+    if let Some(&c) = chars.first() {
+        if WORDS.may_have(c) {
+            word.clear();
+            word.extend(chars);
+            if let Some(latin) = WORDS.map.get(word.as_str()) {
+                out.extend_from_slice(latin.as_bytes());
+                return;
+            }
+        }
     }
-    if let Some(latin) = WORDS.get(word) {
-        out.extend_from_slice(latin.as_bytes());
-        return;
-    }
-    // Words are short: keep their letters on the stack.
-    let mut buf = ['\0'; 48];
-    let heap: Vec<char>;
-    let mut n = 0;
-    for (slot, c) in buf.iter_mut().zip(word.chars()) {
-        *slot = c;
-        n += 1;
-    }
-    let chars: &[char] = if n < buf.len() {
-        &buf[..n]
-    } else {
-        heap = word.chars().collect();
-        &heap
-    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -792,42 +901,39 @@ fn fold_changes(s: &[u8]) -> bool {
     false
 }
 
-/// Runs steps 3 and 4 on one prepared word.
-pub(crate) fn fold_word(word: &str, region: Option<Region>) -> String {
-    let mut out = String::with_capacity(word.len() + 4);
-    fold_word_into(word, region, &mut FoldBufs::default(), &mut out);
-    out
-}
-
-/// [`fold_word`] appended to `out`, with the caller's buffers.
-pub(crate) fn fold_word_into(
-    word: &str,
+/// Runs steps 3 and 4 on one prepared word, appended to `out`, with the caller's buffers.
+pub(crate) fn fold_chars(
+    chars: &[char],
     region: Option<Region>,
     bufs: &mut FoldBufs,
     out: &mut String,
 ) {
-    let uz = region == Some(Region::UZ);
-    if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return latin_fold_into(word.as_bytes(), uz, &mut bufs.pass, out);
-    }
     bufs.translit.clear();
-    transliterate(word, &mut bufs.translit, &mut bufs.units);
-    latin_fold_into(&bufs.translit, uz, &mut bufs.pass, out);
+    transliterate(chars, &mut bufs.word, &mut bufs.translit, &mut bufs.units);
+    latin_fold_into(
+        &bufs.translit,
+        region == Some(Region::UZ),
+        &mut bufs.pass,
+        out,
+    );
 }
 
-/// The whole chain on free text: every word folded, empty ones dropped.
+/// The whole chain on free text: every word folded, empty ones dropped (commas separate
+/// words like any other punctuation).
 pub(crate) fn fold_words(raw: &str, region: Option<Region>) -> Vec<(String, Script)> {
-    let mut p = String::new();
-    prepare(raw, &mut p);
     let mut bufs = FoldBufs::default();
-    let mut word = std::mem::take(&mut bufs.word);
+    let mut chars = CharBuf::default();
     let mut out = Vec::new();
-    split_words_with(&p, &mut word, |w, s| {
-        let mut f = String::with_capacity(w.len() + 4);
-        fold_word_into(w, region, &mut bufs, &mut f);
-        if !f.is_empty() {
-            out.push((f, s));
+    scan_raw(raw, &mut String::new(), &mut chars, |t| match t {
+        Scanned::Start(_) => out.clear(),
+        Scanned::Token(Token::Word(w, s)) => {
+            let mut f = String::with_capacity(w.len() + 4);
+            fold_chars(w, region, &mut bufs, &mut f);
+            if !f.is_empty() {
+                out.push((f, s));
+            }
         }
+        Scanned::Token(Token::Comma) => {}
     });
     out
 }

@@ -56,7 +56,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use super::{is_placeholder_word, precheck, Context, Region, Reject, MAX_RAW_LEN};
-use fold::FoldBufs;
+use fold::{CharBuf, FoldBufs, Scanned, Token};
 use tables::{Info, FIRST, PARTICLE, PHRASE_WORD, PLACEHOLDER, TABLES, TITLE};
 
 /// The dominant script a name was written in.
@@ -196,7 +196,17 @@ struct Scratch {
     text: String,
     words: Vec<Word>,
     bufs: FoldBufs,
-    split: String,
+    chars: CharBuf,
+    /// The prepared text, when the fast path could not take the raw text.
+    prepared: String,
+}
+
+/// How [`Scratch::read`] found the commas of a text.
+struct Slots {
+    /// How many comma-separated slots the text has.
+    count: usize,
+    /// With two or three slots, the word index where each ends (each is a run of its own).
+    ends: [usize; 3],
 }
 
 impl Scratch {
@@ -212,27 +222,61 @@ impl Scratch {
         &self.text[self.words[i].range()]
     }
 
-    /// Folds one slot of prepared text into words: transliterated, particles glued,
-    /// titles dropped. The words appended continue the run that began at
-    /// `words[run_start]`.
-    fn slot_words(&mut self, slot: &str, region: Option<Region>, run_start: usize) {
+    /// Folds trimmed raw text into words: transliterated, particles glued, titles dropped.
+    ///
+    /// With `run: Some(start)` (one field of [`from_parts`]) the words continue the run
+    /// that began at `words[start]`, commas separating words like spaces. With `None` (a
+    /// whole name), two or three comma-separated slots are runs of their own, and any
+    /// other number of slots is one run.
+    fn read(&mut self, t: &str, region: Option<Region>, run: Option<usize>) -> Slots {
+        let (words_at, text_at) = (self.words.len(), self.text.len());
+        let mut count = 1;
+        let mut ends = [words_at; 3];
+        // the slot being read, when slots are runs of their own
+        let mut slot: Option<usize> = None;
+        let mut run_start = run.unwrap_or(words_at);
         let Scratch {
             text,
             words,
             bufs,
-            split,
+            chars,
+            prepared,
         } = self;
-        fold::split_words_with(slot, split, |w, script| {
-            let start = text.len();
-            fold::fold_word_into(w, region, bufs, text);
-            let word = Word {
-                start,
-                end: text.len(),
-                script,
-                info: None,
-            };
-            push_word(text, words, bufs, run_start, word, region);
+        fold::scan_raw(t, prepared, chars, |s| match s {
+            Scanned::Start(commas) => {
+                words.truncate(words_at);
+                text.truncate(text_at);
+                count = commas + 1;
+                slot = (run.is_none() && matches!(count, 2 | 3)).then_some(0);
+                run_start = run.unwrap_or(words_at);
+            }
+            Scanned::Token(Token::Word(w, script)) => {
+                let start = text.len();
+                fold::fold_chars(w, region, bufs, text);
+                let word = Word {
+                    start,
+                    end: text.len(),
+                    script,
+                    info: None,
+                };
+                push_word(text, words, bufs, run_start, word, region);
+            }
+            Scanned::Token(Token::Comma) => {
+                if let Some(k) = slot.as_mut() {
+                    if let Some(e) = ends.get_mut(*k) {
+                        *e = words.len();
+                    }
+                    *k += 1;
+                    run_start = words.len();
+                }
+            }
         });
+        if let Some(k) = slot {
+            for e in ends.iter_mut().skip(k) {
+                *e = self.words.len();
+            }
+        }
+        Slots { count, ends }
     }
 
     /// Glues the first word of the next slot, `words[at]`, to the run
@@ -376,10 +420,13 @@ fn push_word(
 /// or nothing readable. (Placeholders made of words are found on the folded words, which
 /// covers the crate-wide list too, so the common path need not call
 /// [`is_placeholder_word`].)
-fn no_words_reason(trimmed: &str, prepared: &str) -> Reject {
+fn no_words_reason(trimmed: &str) -> Reject {
     if is_placeholder_word(trimmed) {
-        Reject::Placeholder
-    } else if prepared.chars().any(char::is_alphanumeric) {
+        return Reject::Placeholder;
+    }
+    let mut prepared = String::new();
+    fold::prepare(trimmed, &mut prepared);
+    if prepared.chars().any(char::is_alphanumeric) {
         Reject::Invalid
     } else {
         Reject::Empty
@@ -475,17 +522,6 @@ fn script_of(words: &[Word]) -> Script {
     }
 }
 
-/// The number of comma-separated slots in prepared text.
-fn slot_count(prepared: &str) -> usize {
-    let commas = prepared.bytes().filter(|&b| b == b',').count();
-    let arabic = if prepared.is_ascii() {
-        0
-    } else {
-        prepared.matches('،').count()
-    };
-    1 + commas + arabic
-}
-
 /// Normalises a full name in one string ("Иванов Иван Иванович", "Anna Smith").
 ///
 /// `Last, First Middle` (one comma) and `Last, First, Middle` (two commas, the
@@ -511,48 +547,33 @@ fn slot_count(prepared: &str) -> usize {
 /// ```
 pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
     let t = precheck(raw)?;
-    let mut prepared = String::new();
-    fold::prepare(t, &mut prepared);
     let region = ctx.region;
-    let mut sc = Scratch::with_capacity(prepared.len());
-    let slots = prepared.split([',', '،']);
-    match slot_count(&prepared) {
-        n @ (2 | 3) => {
-            // the word index where each slot ends
-            let mut ends = [0usize; 3];
-            for (k, s) in slots.enumerate().take(n) {
-                let run = sc.words.len();
-                sc.slot_words(s, region, run);
-                ends[k] = sc.words.len();
-            }
-            if sc.words.is_empty() {
-                return Err(no_words_reason(t, &prepared));
-            }
-            let script = script_of(&sc.words);
-            let given = ends[0]..ends[1];
-            if given.len() >= 2 && sc.words.len() > given.end {
-                // the middle name is the given slot's other words and the third slot
-                sc.seam(given.start + 1, given.end, region);
-            }
-            let (first, middle_start) = if given.is_empty() {
-                (None, given.start)
-            } else {
-                (Some(given.start), given.start + 1)
-            };
-            sc.finish(first, middle_start..sc.words.len(), 0..ends[0], script)
+    let mut sc = Scratch::with_capacity(t.len());
+    let slots = sc.read(t, region, None);
+    if sc.words.is_empty() {
+        return Err(no_words_reason(t));
+    }
+    let script = script_of(&sc.words);
+    if matches!(slots.count, 2 | 3) {
+        let given = slots.ends[0]..slots.ends[1];
+        if given.len() >= 2 && sc.words.len() > given.end {
+            // the middle name is the given slot's other words and the third slot
+            sc.seam(given.start + 1, given.end, region);
         }
-        _ => {
-            // one run: with more than two commas, the commas are not read as roles
-            for s in slots {
-                sc.slot_words(s, region, 0);
-            }
-            if sc.words.is_empty() {
-                return Err(no_words_reason(t, &prepared));
-            }
-            let script = script_of(&sc.words);
-            let (first, middle, last) = order(&sc, region);
-            sc.finish(first, middle, last, script)
-        }
+        let (first, middle_start) = if given.is_empty() {
+            (None, given.start)
+        } else {
+            (Some(given.start), given.start + 1)
+        };
+        sc.finish(
+            first,
+            middle_start..sc.words.len(),
+            0..slots.ends[0],
+            script,
+        )
+    } else {
+        let (first, middle, last) = order(&sc, region);
+        sc.finish(first, middle, last, script)
     }
 }
 
@@ -586,7 +607,6 @@ pub fn from_parts(
         .map(|p| p.len())
         .sum();
     let mut sc = Scratch::with_capacity(len);
-    let mut prepared = String::new();
     // the words of each field
     let mut fields = [0..0, 0..0, 0..0];
     for (k, part) in [first, middle, last].into_iter().enumerate() {
@@ -599,9 +619,7 @@ pub fn from_parts(
         let Ok(t) = precheck(p) else {
             continue;
         };
-        prepared.clear();
-        fold::prepare(t, &mut prepared);
-        sc.slot_words(&prepared, region, start);
+        sc.read(t, region, Some(start));
         if sc.is_placeholder(start..sc.words.len()) {
             // a placeholder in one field does not spoil the others
             any_placeholder = true;
@@ -609,7 +627,7 @@ pub fn from_parts(
             continue;
         }
         if sc.words.len() == start {
-            match no_words_reason(t, &prepared) {
+            match no_words_reason(t) {
                 Reject::Placeholder => any_placeholder = true,
                 r => {
                     any_text.get_or_insert(r);
