@@ -46,6 +46,7 @@
 
 mod fold;
 mod phonetic;
+mod small;
 mod tables;
 
 pub(crate) use fold::fold_words;
@@ -56,7 +57,8 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use super::{is_placeholder_word, precheck, Context, Region, Reject, MAX_RAW_LEN};
-use fold::{CharBuf, FoldBufs, Scanned, Token};
+use fold::{FoldBufs, ScanBufs, Scanned, Token};
+use small::Small;
 use tables::{Info, FIRST, PARTICLE, PHRASE_WORD, PLACEHOLDER, TABLES, TITLE};
 
 /// The dominant script a name was written in.
@@ -189,16 +191,20 @@ impl Word {
     }
 }
 
-/// The buffers of one call: the folded words side by side in one string, and the word
-/// list, so that a name costs a handful of allocations however many words it has.
-#[derive(Default)]
+/// The folded words of one call, side by side.
+type Text = Small<u8, 256>;
+
+/// The words of one call.
+type Words = Small<Word, 16>;
+
+/// The buffers of one call: the folded words side by side, and the word list, all on the
+/// stack while the name is of a usual length, so that a call allocates for its result
+/// only.
 struct Scratch {
-    text: String,
-    words: Vec<Word>,
+    text: Text,
+    words: Words,
     bufs: FoldBufs,
-    chars: CharBuf,
-    /// The prepared text, when the fast path could not take the raw text.
-    prepared: String,
+    scan: ScanBufs,
 }
 
 /// How [`Scratch::read`] found the commas of a text.
@@ -209,17 +215,40 @@ struct Slots {
     ends: [usize; 3],
 }
 
+const NO_WORD: Word = Word {
+    start: 0,
+    end: 0,
+    script: Script::Other,
+    info: None,
+};
+
 impl Scratch {
-    fn with_capacity(len: usize) -> Scratch {
+    #[inline]
+    fn new() -> Scratch {
         Scratch {
-            text: String::with_capacity(len + 16),
-            words: Vec::with_capacity(8),
-            ..Scratch::default()
+            text: Small::new(0),
+            words: Small::new(NO_WORD),
+            bufs: FoldBufs::default(),
+            scan: ScanBufs::default(),
         }
     }
 
+    fn word(&self, i: usize) -> &Word {
+        &self.words.as_slice()[i]
+    }
+
+    fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The folded letters of word `i`.
+    fn bytes(&self, i: usize) -> &[u8] {
+        &self.text.as_slice()[self.word(i).range()]
+    }
+
+    /// The folded word `i` (ASCII letters).
     fn text(&self, i: usize) -> &str {
-        &self.text[self.words[i].range()]
+        std::str::from_utf8(self.bytes(i)).unwrap_or_default()
     }
 
     /// Folds trimmed raw text into words: transliterated, particles glued, titles dropped.
@@ -239,10 +268,9 @@ impl Scratch {
             text,
             words,
             bufs,
-            chars,
-            prepared,
+            scan,
         } = self;
-        fold::scan_raw(t, prepared, chars, |s| match s {
+        fold::scan_raw(t, scan, |s| match s {
             Scanned::Start(commas) => {
                 words.truncate(words_at);
                 text.truncate(text_at);
@@ -257,6 +285,17 @@ impl Scratch {
                     start,
                     end: text.len(),
                     script,
+                    info: None,
+                };
+                push_word(text, words, bufs, run_start, word, region);
+            }
+            Scanned::Token(Token::Ascii(w)) => {
+                let start = text.len();
+                fold::fold_ascii(w, region, bufs, text);
+                let word = Word {
+                    start,
+                    end: text.len(),
+                    script: Script::Latin,
                     info: None,
                 };
                 push_word(text, words, bufs, run_start, word, region);
@@ -284,8 +323,12 @@ impl Scratch {
     /// slots or fields). Returns how many words fewer there are.
     fn seam(&mut self, run_start: usize, at: usize, region: Option<Region>) -> usize {
         let before = self.words.len();
-        let next = self.words.remove(at);
-        let mut tail = self.words.split_off(at);
+        let Some(next) = self.words.remove(at) else {
+            return 0;
+        };
+        let mut tail: Words = Small::new(NO_WORD);
+        tail.extend_from_slice(&self.words.as_slice()[at..]);
+        self.words.truncate(at);
         push_word(
             &mut self.text,
             &mut self.words,
@@ -294,7 +337,7 @@ impl Scratch {
             next,
             region,
         );
-        self.words.append(&mut tail);
+        self.words.extend_from_slice(tail.as_slice());
         before - self.words.len()
     }
 
@@ -304,10 +347,10 @@ impl Scratch {
         if all.peek().is_none() {
             return false;
         }
-        if idx.clone().all(|i| self.words[i].has(PLACEHOLDER)) {
+        if idx.clone().all(|i| self.word(i).has(PLACEHOLDER)) {
             return true;
         }
-        if idx.clone().nth(1).is_some() && idx.clone().all(|i| self.words[i].has(PHRASE_WORD)) {
+        if idx.clone().nth(1).is_some() && idx.clone().all(|i| self.word(i).has(PHRASE_WORD)) {
             let mut sorted: Vec<&str> = idx.map(|i| self.text(i)).collect();
             sorted.sort_unstable();
             return TABLES.placeholder_phrases.contains(&sorted.join(" "));
@@ -317,10 +360,10 @@ impl Scratch {
 
     /// The words in `range` joined by a space, `None` for none.
     fn join(&self, range: Range<usize>) -> Option<Box<str>> {
-        let len: usize = range
-            .clone()
-            .map(|i| self.words[i].end - self.words[i].start + 1)
-            .sum();
+        if range.len() == 1 {
+            return Some(self.text(range.start).into());
+        }
+        let len: usize = range.clone().map(|i| self.bytes(i).len() + 1).sum();
         let mut out = String::with_capacity(len.checked_sub(1)?);
         for i in range {
             if !out.is_empty() {
@@ -344,7 +387,7 @@ impl Scratch {
         let mut middle = middle;
         // A middle name with no given name before it is the given name, unless it is a
         // patronymic.
-        if first.is_none() && !middle.is_empty() && !is_patronymic(self.text(middle.start)) {
+        if first.is_none() && !middle.is_empty() && !is_patronymic(self.bytes(middle.start)) {
             first = Some(middle.start);
             middle.start += 1;
         }
@@ -355,13 +398,10 @@ impl Scratch {
         if self.is_placeholder(all.clone()) {
             return Err(Reject::Placeholder);
         }
-        if all
-            .clone()
-            .all(|i| self.words[i].end - self.words[i].start == 1)
-        {
+        if all.clone().all(|i| self.bytes(i).len() == 1) {
             return Err(Reject::Invalid);
         }
-        let first_root = first.map(|i| match self.words[i].info.and_then(|x| x.root.as_ref()) {
+        let first_root = first.map(|i| match self.word(i).info.and_then(|x| x.root.as_ref()) {
             Some(root) => root.clone(),
             None => self.text(i).into(),
         });
@@ -385,8 +425,8 @@ impl Scratch {
 /// fixed point of the fold, and no word but the first is a particle or a title, which is
 /// what makes the canonical string read back to the same words.
 fn push_word(
-    text: &mut String,
-    words: &mut Vec<Word>,
+    text: &mut Text,
+    words: &mut Words,
     bufs: &mut FoldBufs,
     run_start: usize,
     mut word: Word,
@@ -396,7 +436,7 @@ fn push_word(
         if word.start == word.end {
             return;
         }
-        word.info = TABLES.info(&text[word.range()]);
+        word.info = TABLES.info(&text.as_slice()[word.range()]);
         if words.len() > run_start && word.has(PARTICLE) {
             if let Some(prev) = words.pop() {
                 let start = bufs.fold_concat(text, prev.range(), word.range(), region);
@@ -433,43 +473,36 @@ fn no_words_reason(trimmed: &str) -> Reject {
     }
 }
 
-fn is_patronymic(w: &str) -> bool {
-    let last = w.as_bytes().last();
-    TABLES
-        .patronymic_suffixes
-        .iter()
-        .any(|s| s.as_bytes().last() == last && w.len() >= s.len() + 3 && w.ends_with(s))
+fn is_patronymic(w: &[u8]) -> bool {
+    TABLES.patronymic_suffixes.ending(w, 3).next().is_some()
 }
 
-fn is_surname_like(text: &str, script: Script, region: Option<Region>) -> bool {
+fn is_surname_like(text: &[u8], script: Script, region: Option<Region>) -> bool {
     let cyrillic_context = script == Script::Cyrillic
         || matches!(region, Some(r) if r == Region::RU || r == Region::KZ || r == Region::UZ);
-    let last = text.as_bytes().last();
-    TABLES.surname_suffixes.iter().any(|(s, strong)| {
-        (*strong || cyrillic_context)
-            && s.as_bytes().last() == last
-            && text.len() >= s.len() + 2
-            && text.ends_with(s)
-    })
+    TABLES
+        .surname_suffixes
+        .ending(text, 2)
+        .any(|strong| strong || cyrillic_context)
 }
 
 /// How much a word looks like a given name rather than a family name.
 fn first_score(sc: &Scratch, i: usize, region: Option<Region>) -> i32 {
-    let w = &sc.words[i];
+    let w = sc.word(i);
     let known = w.has(FIRST);
-    let surname = !known && is_surname_like(sc.text(i), w.script, region);
+    let surname = !known && is_surname_like(sc.bytes(i), w.script, region);
     2 * i32::from(known) - i32::from(surname)
 }
 
 /// Positions of the given name, the middle words and the family name, for all the words
 /// written in one run, no commas.
 fn order(sc: &Scratch, region: Option<Region>) -> (Option<usize>, Range<usize>, Range<usize>) {
-    let n = sc.words.len();
-    let text = |i: usize| sc.text(i);
+    let n = sc.len();
+    let text = |i: usize| sc.bytes(i);
     let one = |i: usize| i..i + 1;
     if n == 1 {
-        let surname = !sc.words[0].has(FIRST)
-            && is_surname_like(text(0), sc.words[0].script, region)
+        let surname = !sc.word(0).has(FIRST)
+            && is_surname_like(text(0), sc.word(0).script, region)
             && !is_patronymic(text(0));
         return if surname {
             (None, 0..0, one(0))
@@ -510,7 +543,8 @@ fn order(sc: &Scratch, region: Option<Region>) -> (Option<usize>, Range<usize>, 
     }
 }
 
-fn script_of(words: &[Word]) -> Script {
+fn script_of(words: &Words) -> Script {
+    let words = words.as_slice();
     let mut it = words.iter().map(|w| w.script);
     let Some(first) = it.next() else {
         return Script::Other;
@@ -548,7 +582,7 @@ fn script_of(words: &[Word]) -> Script {
 pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
     let t = precheck(raw)?;
     let region = ctx.region;
-    let mut sc = Scratch::with_capacity(t.len());
+    let mut sc = Scratch::new();
     let slots = sc.read(t, region, None);
     if sc.words.is_empty() {
         return Err(no_words_reason(t));
@@ -601,12 +635,7 @@ pub fn from_parts(
     let region = ctx.region;
     let mut any_placeholder = false;
     let mut any_text: Option<Reject> = None;
-    let len = [first, middle, last]
-        .iter()
-        .flatten()
-        .map(|p| p.len())
-        .sum();
-    let mut sc = Scratch::with_capacity(len);
+    let mut sc = Scratch::new();
     // the words of each field
     let mut fields = [0..0, 0..0, 0..0];
     for (k, part) in [first, middle, last].into_iter().enumerate() {

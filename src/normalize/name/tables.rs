@@ -124,30 +124,72 @@ pub(crate) const FIRST: u8 = 16;
 pub(crate) struct Tables {
     /// Every folded word any table lists, with what the tables say about it: one lookup
     /// per word answers all the questions the name pipeline asks.
-    pub words: FastMap<Box<str>, Info>,
+    pub words: FastMap<Box<[u8]>, Info>,
     /// Variants listed under more than one root, with the roots that lost (for the tests).
     #[cfg_attr(not(test), allow(dead_code))]
     pub ambiguous: Vec<(Box<str>, Box<str>, Box<str>)>,
     /// Placeholder lines of several words, words sorted and joined by a space.
     pub placeholder_phrases: FastSet<String>,
     /// Patronymic endings (`ovich`, `kizi`).
-    pub patronymic_suffixes: Vec<&'static str>,
+    pub patronymic_suffixes: Suffixes,
     /// Family-name endings, `true` for the strong ones.
-    pub surname_suffixes: Vec<(&'static str, bool)>,
+    pub surname_suffixes: Suffixes,
 }
 
 impl Tables {
     /// What the tables know about a folded word.
     #[inline]
-    pub fn info(&self, word: &str) -> Option<&Info> {
+    pub fn info(&self, word: &[u8]) -> Option<&Info> {
         self.words.get(word)
     }
 }
 
+/// Word endings with a flag, grouped by their last letter so that a word is compared
+/// with the few that could match it.
+pub(crate) struct Suffixes {
+    /// Non-empty endings and their flags, in groups of one last letter.
+    list: Vec<(&'static [u8], bool)>,
+    /// For each last byte, its group in `list`.
+    by_last: Vec<(usize, usize)>,
+}
+
+impl Suffixes {
+    fn new(items: impl Iterator<Item = (&'static str, bool)>) -> Suffixes {
+        let mut list: Vec<(&'static [u8], bool)> = items
+            .map(|(s, f)| (s.as_bytes(), f))
+            .filter(|(s, _)| !s.is_empty())
+            .collect();
+        list.sort_by_key(|(s, _)| s.last().copied());
+        let mut by_last = vec![(0, 0); 256];
+        for (i, (s, _)) in list.iter().enumerate() {
+            if let Some(&l) = s.last() {
+                let g = &mut by_last[usize::from(l)];
+                if g.1 == 0 {
+                    g.0 = i;
+                }
+                g.1 = i + 1;
+            }
+        }
+        Suffixes { list, by_last }
+    }
+
+    /// The flags of the endings `w` has with at least `stem` letters before them.
+    pub fn ending<'a>(&'a self, w: &'a [u8], stem: usize) -> impl Iterator<Item = bool> + 'a {
+        let (a, b) = w.last().map_or((0, 0), |&l| self.by_last[usize::from(l)]);
+        self.list[a..b]
+            .iter()
+            .filter(move |(s, _)| w.len() >= s.len() + stem && w.ends_with(s))
+            .map(|&(_, f)| f)
+    }
+}
+
 fn load() -> Tables {
-    let mut words: FastMap<Box<str>, Info> = FastMap::default();
+    let mut words: FastMap<Box<[u8]>, Info> = FastMap::default();
     let mut flag = |key: String, f: u8| {
-        words.entry(key.into_boxed_str()).or_default().flags |= f;
+        words
+            .entry(key.into_bytes().into_boxed_slice())
+            .or_default()
+            .flags |= f;
     };
     let mut nick: FastMap<Box<str>, Box<str>> = FastMap::default();
     let mut ambiguous = Vec::new();
@@ -211,15 +253,14 @@ fn load() -> Tables {
         flag(key, PARTICLE);
     }
     for (key, root) in nick {
+        let key: Box<[u8]> = key.into_boxed_bytes();
         words.entry(key).or_default().root = Some(root);
     }
-    let patronymic_suffixes = data_lines(PATRONYMIC_SUFFIXES).collect();
-    let surname_suffixes = data_lines(SURNAME_SUFFIXES)
-        .filter_map(|l| {
-            let (kind, suffix) = l.split_once(' ')?;
-            Some((suffix.trim(), kind == "strong"))
-        })
-        .collect();
+    let patronymic_suffixes = Suffixes::new(data_lines(PATRONYMIC_SUFFIXES).map(|s| (s, false)));
+    let surname_suffixes = Suffixes::new(data_lines(SURNAME_SUFFIXES).filter_map(|l| {
+        let (kind, suffix) = l.split_once(' ')?;
+        Some((suffix.trim(), kind == "strong"))
+    }));
     Tables {
         words,
         ambiguous,
