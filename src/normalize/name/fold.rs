@@ -86,7 +86,8 @@ static LATIN: LazyLock<HashMap<char, &'static str>> = LazyLock::new(|| {
 });
 /// The whole-word table, with the first letters of its words for a quick miss.
 struct WordTable {
-    map: HashMap<String, &'static str, BuildHasherDefault<WordHasher>>,
+    /// Keyed by the prepared word's letters, as the splitter hands them out.
+    map: HashMap<Box<[char]>, &'static str, BuildHasherDefault<WordHasher>>,
     /// Bit `c % 1024` set for the first letter `c` of some word.
     first: [u64; 16],
 }
@@ -117,7 +118,7 @@ static WORDS: LazyLock<WordTable> = LazyLock::new(|| {
                 let (i, bit) = WordTable::bit(c);
                 first[i] |= bit;
             }
-            map.insert(p, latin);
+            map.insert(p.chars().collect(), latin);
         }
     }
     WordTable { map, first }
@@ -526,20 +527,18 @@ pub(crate) enum Scanned<'a> {
 
 /// The number of commas (`,` or `،`) in text.
 fn commas(text: &str) -> usize {
-    let b = text.as_bytes();
-    let ascii = b.iter().filter(|&&b| b == b',').count();
     // `،` is D8 8C in UTF-8
-    if b.contains(&0xd8) {
-        ascii + text.matches('،').count()
-    } else {
-        ascii
+    let mut prev = 0u8;
+    let mut n = 0;
+    for &b in text.as_bytes() {
+        n += usize::from(b == b',' || (b == 0x8c && prev == 0xd8));
+        prev = b;
     }
+    n
 }
 
 /// Buffers for folding words, on the stack while words are short.
 pub(crate) struct FoldBufs {
-    /// A word's prepared text, for the whole-word table.
-    word: Small<u8, 64>,
     /// The transliteration of the current word.
     translit: ByteBuf,
     /// The input of a second Latin-fold pass (rarely needed).
@@ -551,7 +550,6 @@ pub(crate) struct FoldBufs {
 impl Default for FoldBufs {
     fn default() -> FoldBufs {
         FoldBufs {
-            word: Small::new(0),
             translit: Small::new(0),
             pass: Vec::new(),
             units: Small::new(Unit {
@@ -594,27 +592,16 @@ impl FoldBufs {
 }
 
 /// Step 3: one prepared word to ASCII letters (before the Latin fold), appended to `out`.
-fn transliterate(
-    chars: &[char],
-    word: &mut Small<u8, 64>,
-    out: &mut ByteBuf,
-    units: &mut Small<Unit, 16>,
-) {
+fn transliterate(chars: &[char], out: &mut ByteBuf, units: &mut Small<Unit, 16>) {
     if let Some(&c) = chars.first() {
         if WORDS.may_have(c) {
-            word.clear();
-            for c in chars {
-                word.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-            }
-            let latin = std::str::from_utf8(word.as_slice())
-                .ok()
-                .and_then(|w| WORDS.map.get(w));
-            if let Some(latin) = latin {
+            if let Some(latin) = WORDS.map.get(chars) {
                 out.extend_from_slice(latin.as_bytes());
                 return;
             }
         }
     }
+    let (cyrillic, arabic) = (&*CYRILLIC, &*ARABIC);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -631,7 +618,7 @@ fn transliterate(
                 i += 1;
                 continue;
             }
-            match CYRILLIC.get(c) {
+            match cyrillic.get(c) {
                 Some(l) => push_ascii(out, l),
                 None => push_any_ascii(c, out),
             }
@@ -639,7 +626,7 @@ fn transliterate(
             if c == 'و' {
                 out.push(waw(chars, i));
             } else {
-                match ARABIC.get(c) {
+                match arabic.get(c) {
                     Some(l) => push_ascii(out, l),
                     None => push_any_ascii(c, out),
                 }
@@ -834,6 +821,19 @@ fn devanagari(chars: &[char], out: &mut ByteBuf, units: &mut Small<Unit, 16>) {
     }
 }
 
+/// Bytes a rule of [`fold_pass`] may start with, and bytes it drops (all but `a-z`); any
+/// other letter is copied unless it doubles the one before.
+static RULE_START: [bool; 256] = {
+    let mut t = [true; 256];
+    let plain = b"abfghiklmnruvwz";
+    let mut k = 0;
+    while k < plain.len() {
+        t[plain[k] as usize] = false;
+        k += 1;
+    }
+    t
+};
+
 /// `true` for the ASCII vowels of the Latin fold.
 fn is_vowel(b: u8) -> bool {
     matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
@@ -894,6 +894,15 @@ fn fold_pass<const N: usize>(s: &[u8], uz: bool, out: &mut Small<u8, N>) {
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
+        if !RULE_START[usize::from(c)] {
+            // a letter no rule starts with: kept, unless it doubles the one before
+            if c != last {
+                out.push(c);
+                last = c;
+            }
+            i += 1;
+            continue;
+        }
         let (n1, n2) = (at(i + 1), at(i + 2));
         let prev_consonant = last != 0 && !is_vowel(last);
         let (emit, used): (&[u8], usize) = match c {
@@ -933,9 +942,15 @@ fn fold_changes(s: &[u8]) -> bool {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let mut prev = 0u8;
     for (i, &c) in s.iter().enumerate() {
+        if c == prev {
+            return true;
+        }
+        if !RULE_START[usize::from(c)] {
+            prev = c;
+            continue;
+        }
         let (n1, n2) = (at(i + 1), at(i + 2));
-        let fires = c == prev
-            || !c.is_ascii_lowercase()
+        let fires = !c.is_ascii_lowercase()
             || match c {
                 b'x' | b'y' | b'q' => true,
                 b'd' => (n1 == b'z' && n2 == b'h') || n1 == b'j',
@@ -964,7 +979,7 @@ pub(crate) fn fold_chars<const N: usize>(
     out: &mut Small<u8, N>,
 ) {
     bufs.translit.clear();
-    transliterate(chars, &mut bufs.word, &mut bufs.translit, &mut bufs.units);
+    transliterate(chars, &mut bufs.translit, &mut bufs.units);
     latin_fold_into(
         bufs.translit.as_slice(),
         region == Some(Region::UZ),

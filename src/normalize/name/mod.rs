@@ -251,6 +251,16 @@ impl Scratch {
         std::str::from_utf8(self.bytes(i)).unwrap_or_default()
     }
 
+    /// The folded word `i` as a new string.
+    fn boxed(&self, i: usize) -> Box<str> {
+        self.text(i).into()
+    }
+
+    /// Appends the folded word `i`.
+    fn push_to(&self, i: usize, s: &mut String) {
+        s.push_str(self.text(i));
+    }
+
     /// Folds trimmed raw text into words: transliterated, particles glued, titles dropped.
     ///
     /// With `run: Some(start)` (one field of [`from_parts`]) the words continue the run
@@ -361,7 +371,7 @@ impl Scratch {
     /// The words in `range` joined by a space, `None` for none.
     fn join(&self, range: Range<usize>) -> Option<Box<str>> {
         if range.len() == 1 {
-            return Some(self.text(range.start).into());
+            return Some(self.boxed(range.start));
         }
         let len: usize = range.clone().map(|i| self.bytes(i).len() + 1).sum();
         let mut out = String::with_capacity(len.checked_sub(1)?);
@@ -369,7 +379,7 @@ impl Scratch {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(self.text(i));
+            self.push_to(i, &mut out);
         }
         Some(out.into_boxed_str())
     }
@@ -403,10 +413,10 @@ impl Scratch {
         }
         let first_root = first.map(|i| match self.word(i).info.and_then(|x| x.root.as_ref()) {
             Some(root) => root.clone(),
-            None => self.text(i).into(),
+            None => self.boxed(i),
         });
         Ok(Name {
-            first: first.map(|i| self.text(i).into()),
+            first: first.map(|i| self.boxed(i)),
             middle: self.join(middle),
             last: self.join(last),
             first_root,

@@ -68,6 +68,16 @@ impl Hasher for WordHasher {
     fn write_u8(&mut self, i: u8) {
         self.add(u64::from(i));
     }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
 }
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
