@@ -40,7 +40,34 @@ pub(crate) fn data_lines(text: &'static str) -> impl Iterator<Item = &'static st
 /// A 256-entry table for one Unicode block, indexed by `code point - base`.
 struct BlockTable {
     base: u32,
-    map: Vec<Option<&'static str>>,
+    map: Vec<Option<Latin>>,
+}
+
+/// The Latin letters for one letter of another script.
+#[derive(Clone, Copy)]
+struct Latin {
+    /// The first four, for a quick copy.
+    head: [u8; 4],
+    text: &'static str,
+}
+
+impl Latin {
+    fn new(text: &'static str) -> Latin {
+        let mut head = [0; 4];
+        for (h, b) in head.iter_mut().zip(text.bytes()) {
+            *h = b;
+        }
+        Latin { head, text }
+    }
+
+    #[inline]
+    fn push_to(&self, out: &mut ByteBuf) {
+        if self.text.len() <= 4 {
+            out.push4(self.head, self.text.len());
+        } else {
+            push_ascii(out, self.text);
+        }
+    }
 }
 
 impl BlockTable {
@@ -57,13 +84,14 @@ impl BlockTable {
             };
             let idx = (c as u32).wrapping_sub(base) as usize;
             if let Some(slot) = map.get_mut(idx) {
-                *slot = Some(if latin == "-" { "" } else { latin });
+                *slot = Some(Latin::new(if latin == "-" { "" } else { latin }));
             }
         }
         BlockTable { base, map }
     }
 
-    fn get(&self, c: char) -> Option<&'static str> {
+    #[inline]
+    fn get(&self, c: char) -> Option<Latin> {
         let idx = (c as u32).wrapping_sub(self.base) as usize;
         self.map.get(idx).copied().flatten()
     }
@@ -619,7 +647,7 @@ fn transliterate(chars: &[char], out: &mut ByteBuf, units: &mut Small<Unit, 16>)
                 continue;
             }
             match cyrillic.get(c) {
-                Some(l) => push_ascii(out, l),
+                Some(l) => l.push_to(out),
                 None => push_any_ascii(c, out),
             }
         } else if (0x600..0x700).contains(&u) {
@@ -627,7 +655,7 @@ fn transliterate(chars: &[char], out: &mut ByteBuf, units: &mut Small<Unit, 16>)
                 out.push(waw(chars, i));
             } else {
                 match arabic.get(c) {
-                    Some(l) => push_ascii(out, l),
+                    Some(l) => l.push_to(out),
                     None => push_any_ascii(c, out),
                 }
             }
@@ -873,7 +901,10 @@ pub(crate) fn latin_fold_into<const N: usize>(
     out: &mut Small<u8, N>,
 ) {
     let start = out.len();
-    fold_pass(src, uz, out);
+    if !fold_pass(src, uz, out) {
+        // the word came out as it went in: a fixed point
+        return;
+    }
     for _ in 0..2 * src.len() + 2 {
         if !fold_changes(&out.as_slice()[start..]) {
             break;
@@ -886,11 +917,12 @@ pub(crate) fn latin_fold_into<const N: usize>(
 }
 
 /// One pass of the Latin fold over `s`, appended to `out`; bytes other than `a-z` are
-/// dropped.
-fn fold_pass<const N: usize>(s: &[u8], uz: bool, out: &mut Small<u8, N>) {
+/// dropped. Returns `false` when the pass copied `s` unchanged.
+fn fold_pass<const N: usize>(s: &[u8], uz: bool, out: &mut Small<u8, N>) -> bool {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     // the last letter written for this word, 0 before the first
     let mut last = 0u8;
+    let mut changed = false;
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
@@ -899,6 +931,8 @@ fn fold_pass<const N: usize>(s: &[u8], uz: bool, out: &mut Small<u8, N>) {
             if c != last {
                 out.push(c);
                 last = c;
+            } else {
+                changed = true;
             }
             i += 1;
             continue;
@@ -925,14 +959,18 @@ fn fold_pass<const N: usize>(s: &[u8], uz: bool, out: &mut Small<u8, N>) {
             _ if c.is_ascii_lowercase() => (std::slice::from_ref(&s[i]), 1),
             _ => (&[], 1),
         };
+        changed |= used != 1 || emit != [c];
         for &b in emit {
             if last != b {
                 out.push(b);
                 last = b;
+            } else {
+                changed = true;
             }
         }
         i += used;
     }
+    changed
 }
 
 /// `true` when a [`fold_pass`] over `s` would change it: the first position where a rule

@@ -127,6 +127,23 @@ impl<T: Copy, const N: usize> Small<T, N> {
     }
 }
 
+impl<const N: usize> Small<u8, N> {
+    /// Appends the first `n` (at most four) of `b`: one four-byte copy while on the
+    /// stack.
+    #[inline]
+    pub fn push4(&mut self, b: [u8; 4], n: usize) {
+        let n = n.min(4);
+        if !self.on_heap {
+            if let Some(dst) = self.arr.get_mut(self.len..self.len + 4) {
+                dst.copy_from_slice(&b);
+                self.len += n;
+                return;
+            }
+        }
+        self.extend_from_slice(&b[..n]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Small;
@@ -153,5 +170,11 @@ mod tests {
         assert_eq!(s.remove(9), None);
         assert_eq!(s.remove(2), Some(b'c'));
         assert_eq!(s.as_slice(), b"abde");
+        let mut t: Small<u8, 6> = Small::new(0);
+        t.push4(*b"shch", 4);
+        t.push4(*b"ab\0\0", 2);
+        t.push4(*b"kh\0\0", 2);
+        t.push4(*b"x\0\0\0", 0);
+        assert_eq!(t.as_slice(), b"shchabkh");
     }
 }

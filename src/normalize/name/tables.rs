@@ -80,6 +80,69 @@ impl Hasher for WordHasher {
     }
 }
 
+/// A hash table of byte-string keys, built once and then only read: open addressing
+/// with linear probing, the full hash kept beside each key, and the hash computed eight
+/// bytes at a step (names are short, so one or two steps).
+pub(crate) struct WordMap<V> {
+    /// `0` for an empty slot, else an index into `entries` plus one.
+    slots: Vec<u32>,
+    entries: Vec<(u64, Box<[u8]>, V)>,
+    /// `64 - log2(slots.len())`: the slot is the top bits of the hash.
+    shift: u32,
+}
+
+fn word_hash(word: &[u8]) -> u64 {
+    let mut h = WordHasher((word.len() as u64).wrapping_mul(SEED));
+    h.write(word);
+    h.finish() | 1
+}
+
+impl<V> WordMap<V> {
+    fn new(items: impl IntoIterator<Item = (Box<[u8]>, V)>) -> Self {
+        let entries: Vec<(u64, Box<[u8]>, V)> = items
+            .into_iter()
+            .map(|(k, v)| (word_hash(&k), k, v))
+            .collect();
+        let size = (entries.len() * 2).next_power_of_two().max(8);
+        let mut slots = vec![0u32; size];
+        let shift = 64 - size.trailing_zeros();
+        for (n, (h, _, _)) in entries.iter().enumerate() {
+            let mut i = (h >> shift) as usize;
+            while slots[i] != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            slots[i] = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        }
+        WordMap {
+            slots,
+            entries,
+            shift,
+        }
+    }
+
+    /// The value of `word`, if the table has it.
+    #[inline]
+    pub fn get(&self, word: &[u8]) -> Option<&V> {
+        let h = word_hash(word);
+        let mask = self.slots.len() - 1;
+        let mut i = (h >> self.shift) as usize;
+        loop {
+            let n = *self.slots.get(i)? as usize;
+            let (eh, key, v) = self.entries.get(n.checked_sub(1)?)?;
+            if *eh == h && key.len() == word.len() && key.iter().zip(word).all(|(a, b)| a == b) {
+                return Some(v);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Every key and value.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.entries.iter().map(|(_, k, v)| (&**k, v))
+    }
+}
+
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
 type FastSet<K> = HashSet<K, BuildHasherDefault<WordHasher>>;
 
@@ -134,7 +197,7 @@ pub(crate) const FIRST: u8 = 16;
 pub(crate) struct Tables {
     /// Every folded word any table lists, with what the tables say about it: one lookup
     /// per word answers all the questions the name pipeline asks.
-    pub words: FastMap<Box<[u8]>, Info>,
+    pub words: WordMap<Info>,
     /// Variants listed under more than one root, with the roots that lost (for the tests).
     #[cfg_attr(not(test), allow(dead_code))]
     pub ambiguous: Vec<(Box<str>, Box<str>, Box<str>)>,
@@ -272,7 +335,7 @@ fn load() -> Tables {
         Some((suffix.trim(), kind == "strong"))
     }));
     Tables {
-        words,
+        words: WordMap::new(words),
         ambiguous,
         placeholder_phrases,
         patronymic_suffixes,
