@@ -345,3 +345,35 @@ fn load() -> Tables {
 
 /// The tables, parsed on first use.
 pub(crate) static TABLES: LazyLock<Tables> = LazyLock::new(load);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::name::fold::latin_fold;
+
+    #[test]
+    fn every_word_is_found() {
+        let mut n = 0;
+        for (k, v) in TABLES.words.iter() {
+            let found = TABLES.info(k).map(|i| std::ptr::eq(i, v));
+            assert_eq!(found, Some(true), "{}", String::from_utf8_lossy(k));
+            n += 1;
+        }
+        assert!(n > 500, "{n}");
+        assert!(TABLES.info(b"").is_none());
+        assert!(TABLES.info(b"zzzzqqqq").is_none());
+    }
+
+    /// A table word that is not a fixed point of the fold can never equal a folded name
+    /// word.
+    #[test]
+    fn every_word_is_folded() {
+        let bad: Vec<String> = TABLES
+            .words
+            .iter()
+            .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+            .filter(|k| latin_fold(k, None) != *k)
+            .collect();
+        assert_eq!(bad, Vec::<String>::new());
+    }
+}
