@@ -373,10 +373,10 @@ fn class(c: char) -> Class {
 }
 
 /// The letters of one word (on the stack while the word is short, as names are).
-pub(crate) type CharBuf = Small<char, 64>;
+pub(crate) type CharBuf = Small<char, 48>;
 
 /// ASCII letters of one word.
-pub(crate) type ByteBuf = Small<u8, 128>;
+pub(crate) type ByteBuf = Small<u8, 96>;
 
 /// The buffers of [`scan_raw`].
 pub(crate) struct ScanBufs {

@@ -192,10 +192,10 @@ impl Word {
 }
 
 /// The folded words of one call, side by side.
-type Text = Small<u8, 256>;
+type Text = Small<u8, 160>;
 
 /// The words of one call.
-type Words = Small<Word, 16>;
+type Words = Small<Word, 12>;
 
 /// The buffers of one call: the folded words side by side, and the word list, all on the
 /// stack while the name is of a usual length, so that a call allocates for its result

@@ -490,6 +490,9 @@ fn timing() {
         "Назарбаев Нұрсұлтан Әбішұлы",
         "Mr. William J. O'Brien Jr.",
         "Aliyev Shavkat Rustam o'g'li",
+        // `from_parts`: first|middle|last
+        "parts:Иван|Иванович|Иванов",
+        "parts:Anna||Smith",
     ];
     let only = std::env::var("OMNILINK_TIMING_INPUT").ok();
     for s in inputs
@@ -502,11 +505,24 @@ fn timing() {
             .unwrap_or(2_000_000)
             .max(1);
         let t = std::time::Instant::now();
-        for _ in 0..n {
-            std::hint::black_box(normalize(std::hint::black_box(s), &c).ok());
+        if let Some(p) = s.strip_prefix("parts:") {
+            let f: Vec<Option<&str>> = p.split('|').map(|x| (!x.is_empty()).then_some(x)).collect();
+            for _ in 0..n {
+                let r = from_parts(
+                    std::hint::black_box(f[0]),
+                    std::hint::black_box(f[1]),
+                    std::hint::black_box(f[2]),
+                    &c,
+                );
+                std::hint::black_box(r.ok());
+            }
+        } else {
+            for _ in 0..n {
+                std::hint::black_box(normalize(std::hint::black_box(s), &c).ok());
+            }
         }
         let per = t.elapsed().as_nanos() / n;
-        eprintln!("normalize {s:?}: {per} ns");
+        eprintln!("{s:?}: {per} ns");
     }
 }
 
