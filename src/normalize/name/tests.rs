@@ -449,6 +449,24 @@ fn norm_in(s: &str, c: &Context) -> Name {
     }
 }
 
+/// The Latin fold runs to its fixed point however many passes that takes: each pass of
+/// `tctc...tcch` turns only the last `tch` into `ch`, which makes a new `tch` (the old
+/// fold stopped after nine passes, at `tctch`, which the next reading folded further).
+#[test]
+fn latin_fold_runs_to_the_fixed_point() {
+    let n = norm("Tctctctctctctctctctcch");
+    assert_eq!(parts(&n), (Some("ch"), None, None));
+    assert_round_trip(&n, &ctx(), "tctc...");
+    for w in [
+        format!("s{}ch", "tc".repeat(40)),
+        format!("{}dzh", "d".repeat(3)),
+        format!("{}h", "tc".repeat(200)),
+    ] {
+        let once = fold::latin_fold(&w, None);
+        assert_eq!(fold::latin_fold(&once, None), once, "{w}");
+    }
+}
+
 #[test]
 fn particles_glue_to_a_fixed_point() {
     let c = ctx();
@@ -622,6 +640,16 @@ proptest! {
             prop_assert_eq!(parts(&again), parts(&n));
             prop_assert_eq!(&again.first_root, &n.first_root);
         }
+    }
+
+    #[test]
+    fn latin_fold_idempotent_chains(
+        s in "(tc|sc|tch|sch|dzh|dj|dz|ee|eev|oo|ou|ck|ph|yo|ye|[a-z]){0,40}",
+        uz in any::<bool>(),
+    ) {
+        let r = if uz { Some(Region::UZ) } else { None };
+        let once = fold::latin_fold(&s, r);
+        prop_assert_eq!(fold::latin_fold(&once, r), once);
     }
 
     #[test]
