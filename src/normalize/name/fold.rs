@@ -5,7 +5,7 @@
 //!
 //! 1. [`prepare`]: NFKC, lower case, Arabic/Persian letter folding (ي/ى -> ی, ك -> ک, ة -> ه,
 //!    hamza-carrying alefs -> ا), harakat, tatweel and ZWNJ removed.
-//! 2. [`split_words`]: words are runs of letters; hyphens and apostrophes join (`O'Brien`,
+//! 2. [`scan`]: words are runs of letters; hyphens and apostrophes join (`O'Brien`,
 //!    `Rimsky-Korsakov`, `Oʻktam`), anything else separates.
 //! 3. [`transliterate`]: a word becomes ASCII lower-case letters through the whole-word table,
 //!    then the per-script letter tables (Cyrillic, Arabic, Devanagari with inherent-vowel
@@ -19,7 +19,8 @@ use std::sync::LazyLock;
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use super::tables::Fnv;
+use super::small::Small;
+use super::tables::WordHasher;
 use super::Script;
 use crate::normalize::Region;
 
@@ -39,7 +40,34 @@ pub(crate) fn data_lines(text: &'static str) -> impl Iterator<Item = &'static st
 /// A 256-entry table for one Unicode block, indexed by `code point - base`.
 struct BlockTable {
     base: u32,
-    map: Vec<Option<&'static str>>,
+    map: Vec<Option<Latin>>,
+}
+
+/// The Latin letters for one letter of another script.
+#[derive(Clone, Copy)]
+struct Latin {
+    /// The first four, for a quick copy.
+    head: [u8; 4],
+    text: &'static str,
+}
+
+impl Latin {
+    fn new(text: &'static str) -> Latin {
+        let mut head = [0; 4];
+        for (h, b) in head.iter_mut().zip(text.bytes()) {
+            *h = b;
+        }
+        Latin { head, text }
+    }
+
+    #[inline]
+    fn push_to(&self, out: &mut ByteBuf) {
+        if self.text.len() <= 4 {
+            out.push4(self.head, self.text.len());
+        } else {
+            push_ascii(out, self.text);
+        }
+    }
 }
 
 impl BlockTable {
@@ -56,13 +84,14 @@ impl BlockTable {
             };
             let idx = (c as u32).wrapping_sub(base) as usize;
             if let Some(slot) = map.get_mut(idx) {
-                *slot = Some(if latin == "-" { "" } else { latin });
+                *slot = Some(Latin::new(if latin == "-" { "" } else { latin }));
             }
         }
         BlockTable { base, map }
     }
 
-    fn get(&self, c: char) -> Option<&'static str> {
+    #[inline]
+    fn get(&self, c: char) -> Option<Latin> {
         let idx = (c as u32).wrapping_sub(self.base) as usize;
         self.map.get(idx).copied().flatten()
     }
@@ -83,19 +112,45 @@ static LATIN: LazyLock<HashMap<char, &'static str>> = LazyLock::new(|| {
     }
     m
 });
-static WORDS: LazyLock<HashMap<String, &'static str, BuildHasherDefault<Fnv>>> =
-    LazyLock::new(|| {
-        let mut m = HashMap::default();
-        for line in data_lines(WORD_TABLE) {
-            let mut it = line.split_whitespace();
-            if let (Some(word), Some(latin)) = (it.next(), it.next()) {
-                let mut p = String::new();
-                prepare(word, &mut p);
-                m.insert(p, latin);
+/// The whole-word table, with the first letters of its words for a quick miss.
+struct WordTable {
+    /// Keyed by the prepared word's letters, as the splitter hands them out.
+    map: HashMap<Box<[char]>, &'static str, BuildHasherDefault<WordHasher>>,
+    /// Bit `c % 1024` set for the first letter `c` of some word.
+    first: [u64; 16],
+}
+
+impl WordTable {
+    fn bit(c: char) -> (usize, u64) {
+        let b = c as usize % 1024;
+        (b / 64, 1 << (b % 64))
+    }
+
+    /// `false` when no word of the table begins with `c`.
+    #[inline]
+    fn may_have(&self, c: char) -> bool {
+        let (i, bit) = Self::bit(c);
+        self.first[i] & bit != 0
+    }
+}
+
+static WORDS: LazyLock<WordTable> = LazyLock::new(|| {
+    let mut map = HashMap::default();
+    let mut first = [0u64; 16];
+    for line in data_lines(WORD_TABLE) {
+        let mut it = line.split_whitespace();
+        if let (Some(word), Some(latin)) = (it.next(), it.next()) {
+            let mut p = String::new();
+            prepare(word, &mut p);
+            if let Some(c) = p.chars().next() {
+                let (i, bit) = WordTable::bit(c);
+                first[i] |= bit;
             }
+            map.insert(p.chars().collect(), latin);
         }
-        m
-    });
+    }
+    WordTable { map, first }
+});
 
 /// Devanagari letter classes.
 #[derive(Clone, Copy)]
@@ -179,35 +234,49 @@ fn cyrillic_lower(c: char) -> Option<char> {
     char::from_u32(l)
 }
 
+/// Lower case and Arabic-script letter folding of one character of NFKC text, appended to
+/// `out`; joiners, tatweel and harakat are dropped.
+#[inline]
+fn push_prepared(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if let Some(l) = cyrillic_lower(c) {
+        out.push(l);
+    } else if c == ZWNJ || c == ZWJ || c == TATWEEL || c == '\u{feff}' || is_arabic_mark(c) {
+        // dropped
+    } else if matches!(c as u32, 0x600..=0x6ff | 0x900..=0x97f) {
+        // caseless scripts
+        out.push(fold_arabic_letter(c));
+    } else {
+        for l in c.to_lowercase() {
+            out.push(fold_arabic_letter(l));
+        }
+    }
+}
+
 /// Step 1: NFKC, lower case, Arabic-script letter folding, marks and joiners removed.
 /// Appends to `out`.
 pub(crate) fn prepare(raw: &str, out: &mut String) {
     out.reserve(raw.len());
+    let start = out.len();
     if raw.is_ascii() {
-        out.extend(raw.chars().map(|c| c.to_ascii_lowercase()));
+        out.push_str(raw);
+        out[start..].make_ascii_lowercase();
         return;
     }
-    let push = |out: &mut String, c: char| {
-        if c == ZWNJ || c == ZWJ || c == TATWEEL || c == '\u{feff}' || is_arabic_mark(c) {
+    // One pass while every character is one NFKC leaves alone whatever surrounds it (the
+    // common case); at the first other one, start again through the normaliser.
+    for c in raw.chars() {
+        if !nfkc_stable(c) {
+            out.truncate(start);
+            if is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
+                raw.chars().for_each(|c| push_prepared(out, c));
+            } else {
+                raw.nfkc().for_each(|c| push_prepared(out, c));
+            }
             return;
         }
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if let Some(l) = cyrillic_lower(c) {
-            out.push(l);
-        } else if matches!(c as u32, 0x600..=0x6ff | 0x900..=0x97f) {
-            // caseless scripts
-            out.push(fold_arabic_letter(c));
-        } else {
-            for l in c.to_lowercase() {
-                out.push(fold_arabic_letter(l));
-            }
-        }
-    };
-    if raw.chars().all(nfkc_stable) || is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
-        raw.chars().for_each(|c| push(out, c));
-    } else {
-        raw.nfkc().for_each(|c| push(out, c));
+        push_prepared(out, c);
     }
 }
 
@@ -269,87 +338,324 @@ pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphabetic() || (c.is_alphanumeric() && !c.is_numeric())
 }
 
-/// Step 2: splits prepared text into words; joiners are dropped and glue the parts.
-/// Each word is returned with the script of its letters (`Other` when mixed).
-pub(crate) fn split_words(prepared: &str, mut f: impl FnMut(&str, Script)) {
-    let mut word = String::new();
-    let mut script: Option<Script> = None;
-    let mut flush = |word: &mut String, script: &mut Option<Script>| {
-        if !word.is_empty() {
-            f(word, script.unwrap_or(Script::Other));
-            word.clear();
-        }
-        *script = None;
-    };
-    for c in prepared.chars() {
-        if is_joiner(c) {
-            // glue: nothing pushed, the word goes on
-        } else if is_word_char(c) {
-            if let Some(s) = char_script(c) {
-                script = match script {
-                    None => Some(s),
-                    Some(p) if p == s => Some(p),
-                    Some(_) => Some(Script::Other),
-                };
-            }
-            word.push(c);
-        } else {
-            flush(&mut word, &mut script);
-        }
-    }
-    flush(&mut word, &mut script);
+/// What a character is to the word splitter.
+#[derive(Clone, Copy)]
+enum Class {
+    /// Part of a word, with its script when it is a letter of one.
+    Letter(Option<Script>),
+    /// Glues the parts of a word and is dropped.
+    Joiner,
+    /// Ends a word.
+    Separator,
 }
 
-/// Step 3: one prepared word to ASCII lower-case letters (before the Latin fold).
-pub(crate) fn transliterate(word: &str, out: &mut String) {
-    if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        out.push_str(word);
-        return;
+/// [`is_joiner`], [`is_word_char`] and [`char_script`] in one, the common letters first.
+#[inline]
+fn class(c: char) -> Class {
+    let u = c as u32;
+    if u < 0x80 {
+        return if c.is_ascii_alphabetic() {
+            Class::Letter(Some(Script::Latin))
+        } else if matches!(c, '-' | '\'' | '`') {
+            Class::Joiner
+        } else {
+            Class::Separator
+        };
     }
-    if let Some(latin) = WORDS.get(word) {
-        out.push_str(latin);
-        return;
+    match u {
+        0x400..=0x481 | 0x48a..=0x52f => Class::Letter(Some(Script::Cyrillic)),
+        0x620..=0x64a | 0x66e..=0x6d3 => Class::Letter(Some(Script::Arabic)),
+        0x900..=0x963 | 0x971..=0x97f => Class::Letter(Some(Script::Devanagari)),
+        _ if is_joiner(c) => Class::Joiner,
+        _ if is_word_char(c) => Class::Letter(char_script(c)),
+        _ => Class::Separator,
     }
-    // Words are short: keep their letters on the stack.
-    let mut buf = ['\0'; 48];
-    let heap: Vec<char>;
+}
+
+/// The letters of one word (on the stack while the word is short, as names are).
+pub(crate) type CharBuf = Small<char, 48>;
+
+/// ASCII letters of one word.
+pub(crate) type ByteBuf = Small<u8, 96>;
+
+/// The buffers of [`scan_raw`].
+pub(crate) struct ScanBufs {
+    chars: CharBuf,
+    bytes: ByteBuf,
+    /// The prepared text, when the fast path could not take the raw text.
+    prepared: String,
+}
+
+impl Default for ScanBufs {
+    fn default() -> ScanBufs {
+        ScanBufs {
+            chars: Small::new('\0'),
+            bytes: Small::new(0),
+            prepared: String::new(),
+        }
+    }
+}
+
+/// What [`scan`] finds in prepared text.
+pub(crate) enum Token<'a> {
+    /// A word's letters (joiners dropped) and the script of its letters (`Other` when
+    /// mixed).
+    Word(&'a [char], Script),
+    /// A word of ASCII letters, lower-cased (its script is Latin).
+    Ascii(&'a [u8]),
+    /// A comma (`,` or the Arabic `،`), which also ends a word.
+    Comma,
+}
+
+/// Splits a stream of prepared characters into words (step 2), one character at a time:
+/// letters gather, joiners are dropped and glue the parts, anything else ends a word.
+struct Splitter<'b> {
+    buf: &'b mut CharBuf,
+    /// The script of the word's letters so far (`Other` when mixed).
+    script: Option<Script>,
+}
+
+impl<'b> Splitter<'b> {
+    fn new(buf: &'b mut CharBuf) -> Self {
+        buf.clear();
+        Splitter { buf, script: None }
+    }
+
+    #[inline]
+    fn letter(&mut self, c: char, s: Option<Script>) {
+        self.buf.push(c);
+        if let Some(s) = s {
+            self.script = match self.script {
+                None => Some(s),
+                Some(p) if p == s => Some(p),
+                Some(_) => Some(Script::Other),
+            };
+        }
+    }
+
+    #[inline]
+    fn feed(&mut self, c: char, f: &mut impl FnMut(Scanned<'_>)) {
+        match class(c) {
+            Class::Letter(s) => self.letter(c, s),
+            Class::Joiner => {}
+            Class::Separator => {
+                self.end(f);
+                if c == ',' || c == '،' {
+                    f(Scanned::Token(Token::Comma));
+                }
+            }
+        }
+    }
+
+    /// Ends the current word, if any.
+    #[inline]
+    fn end(&mut self, f: &mut impl FnMut(Scanned<'_>)) {
+        if !self.buf.is_empty() {
+            let script = self.script.unwrap_or(Script::Other);
+            f(Scanned::Token(Token::Word(self.buf.as_slice(), script)));
+            self.buf.clear();
+        }
+        self.script = None;
+    }
+}
+
+/// Steps 1 and 2 at once for a non-ASCII character that NFKC leaves alone whatever
+/// surrounds it ([`nfkc_stable`]): its prepared form, which is a letter of the script
+/// given. `None` for the other characters (ZWNJ, which is dropped, among them).
+#[inline]
+fn fast_letter(c: char) -> Option<(char, Script)> {
+    let u = c as u32;
+    match u {
+        0x410..=0x44f | 0x401 | 0x451 | 0x406 | 0x456 | 0x40e | 0x45e => {
+            Some((cyrillic_lower(c)?, Script::Cyrillic))
+        }
+        0x490..=0x4ff => {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => Some((l, Script::Cyrillic)),
+                _ => None,
+            }
+        }
+        0x621..=0x63a | 0x641..=0x64a | 0x67e | 0x686 | 0x698 | 0x6a9 | 0x6af | 0x6cc => {
+            Some((fold_arabic_letter(c), Script::Arabic))
+        }
+        0x905..=0x939 | 0x93e..=0x94d => Some((c, Script::Devanagari)),
+        _ => None,
+    }
+}
+
+/// Steps 1 and 2 on raw text: one pass, character by character, while every character
+/// is one NFKC leaves alone; at the first other one, [`prepare`] and a pass over the
+/// prepared text. `f` gets `Start` with the number of commas of the text the words come
+/// from before any word, and again if the words start over (a caller then drops what it
+/// gathered).
+pub(crate) fn scan_raw(raw: &str, bufs: &mut ScanBufs, mut f: impl FnMut(Scanned<'_>)) {
+    if raw.is_ascii() {
+        f(Scanned::Start(raw.bytes().filter(|&b| b == b',').count()));
+        return scan_ascii(raw.as_bytes(), &mut bufs.bytes, |t| f(Scanned::Token(t)));
+    }
+    f(Scanned::Start(commas(raw)));
+    let mut sp = Splitter::new(&mut bufs.chars);
+    let mut fast = true;
+    for c in raw.chars() {
+        if c.is_ascii() {
+            sp.feed(c.to_ascii_lowercase(), &mut f);
+        } else if let Some((l, s)) = fast_letter(c) {
+            sp.letter(l, Some(s));
+        } else if c != ZWNJ {
+            fast = false;
+            break;
+        }
+    }
+    if fast {
+        return sp.end(&mut f);
+    }
+    let prepared = &mut bufs.prepared;
+    prepared.clear();
+    prepare(raw, prepared);
+    f(Scanned::Start(commas(prepared)));
+    let mut sp = Splitter::new(&mut bufs.chars);
+    for c in prepared.chars() {
+        sp.feed(c, &mut f);
+    }
+    sp.end(&mut f);
+}
+
+/// Steps 1 and 2 on ASCII text, which [`prepare`] only lower-cases: words as bytes.
+fn scan_ascii(raw: &[u8], buf: &mut ByteBuf, mut f: impl FnMut(Token<'_>)) {
+    buf.clear();
+    for &b in raw {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' => buf.push(b.to_ascii_lowercase()),
+            b'-' | b'\'' | b'`' => {}
+            _ => {
+                if !buf.is_empty() {
+                    f(Token::Ascii(buf.as_slice()));
+                    buf.clear();
+                }
+                if b == b',' {
+                    f(Token::Comma);
+                }
+            }
+        }
+    }
+    if !buf.is_empty() {
+        f(Token::Ascii(buf.as_slice()));
+        buf.clear();
+    }
+}
+
+/// What [`scan_raw`] hands on.
+pub(crate) enum Scanned<'a> {
+    /// The words (re)start; the text has this many commas.
+    Start(usize),
+    /// A word or a comma.
+    Token(Token<'a>),
+}
+
+/// The number of commas (`,` or `،`) in text.
+fn commas(text: &str) -> usize {
+    // `،` is D8 8C in UTF-8
+    let mut prev = 0u8;
     let mut n = 0;
-    for (slot, c) in buf.iter_mut().zip(word.chars()) {
-        *slot = c;
-        n += 1;
+    for &b in text.as_bytes() {
+        n += usize::from(b == b',' || (b == 0x8c && prev == 0xd8));
+        prev = b;
     }
-    let chars: &[char] = if n < buf.len() {
-        &buf[..n]
-    } else {
-        heap = word.chars().collect();
-        &heap
-    };
+    n
+}
+
+/// Buffers for folding words, on the stack while words are short.
+pub(crate) struct FoldBufs {
+    /// The transliteration of the current word.
+    translit: ByteBuf,
+    /// The input of a second Latin-fold pass (rarely needed).
+    pass: Vec<u8>,
+    /// Devanagari syllables.
+    units: Small<Unit, 16>,
+}
+
+impl Default for FoldBufs {
+    fn default() -> FoldBufs {
+        FoldBufs {
+            translit: Small::new(0),
+            pass: Vec::new(),
+            units: Small::new(Unit {
+                consonant: "",
+                vowel: None,
+                nasal: false,
+                visarga: false,
+                keep_schwa: false,
+            }),
+        }
+    }
+}
+
+impl FoldBufs {
+    /// Folds the words `a` and `b` (ranges of `out`) again as one, appended to `out`;
+    /// returns where it starts. When the two are the last words of `out`, side by side,
+    /// they are replaced.
+    pub(crate) fn fold_concat<const N: usize>(
+        &mut self,
+        out: &mut Small<u8, N>,
+        a: std::ops::Range<usize>,
+        b: std::ops::Range<usize>,
+        region: Option<Region>,
+    ) -> usize {
+        self.translit.clear();
+        self.translit.extend_from_slice(&out.as_slice()[a.clone()]);
+        self.translit.extend_from_slice(&out.as_slice()[b.clone()]);
+        if a.end == b.start && b.end == out.len() {
+            out.truncate(a.start);
+        }
+        let start = out.len();
+        latin_fold_into(
+            self.translit.as_slice(),
+            region == Some(Region::UZ),
+            &mut self.pass,
+            out,
+        );
+        start
+    }
+}
+
+/// Step 3: one prepared word to ASCII letters (before the Latin fold), appended to `out`.
+fn transliterate(chars: &[char], out: &mut ByteBuf, units: &mut Small<Unit, 16>) {
+    if let Some(&c) = chars.first() {
+        if WORDS.may_have(c) {
+            if let Some(latin) = WORDS.map.get(chars) {
+                out.extend_from_slice(latin.as_bytes());
+                return;
+            }
+        }
+    }
+    let (cyrillic, arabic) = (&*CYRILLIC, &*ARABIC);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         let u = c as u32;
         if c.is_ascii_lowercase() {
-            out.push(c);
+            out.push(c as u8);
         } else if (0x400..0x500).contains(&u) {
             if matches!(c, 'ь' | 'ъ') {
                 // a soft or hard sign before a vowel is read as y (Григорьев -> grigoriev,
                 // Наталья -> natalia), elsewhere it is silent
                 if matches!(chars.get(i + 1), Some('е' | 'и' | 'ю' | 'я' | 'є' | 'ї')) {
-                    out.push('i');
+                    out.push(b'i');
                 }
                 i += 1;
                 continue;
             }
-            match CYRILLIC.get(c) {
-                Some(l) => out.push_str(l),
+            match cyrillic.get(c) {
+                Some(l) => l.push_to(out),
                 None => push_any_ascii(c, out),
             }
         } else if (0x600..0x700).contains(&u) {
             if c == 'و' {
                 out.push(waw(chars, i));
             } else {
-                match ARABIC.get(c) {
-                    Some(l) => out.push_str(l),
+                match arabic.get(c) {
+                    Some(l) => l.push_to(out),
                     None => push_any_ascii(c, out),
                 }
             }
@@ -358,10 +664,10 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
             while i < chars.len() && (0x900..0x980).contains(&(chars[i] as u32)) {
                 i += 1;
             }
-            devanagari(&chars[start..i], out);
+            devanagari(&chars[start..i], out, units);
             continue;
         } else if let Some(l) = LATIN.get(&c) {
-            out.push_str(l);
+            push_ascii(out, l);
         } else {
             push_any_ascii(c, out);
         }
@@ -369,31 +675,40 @@ pub(crate) fn transliterate(word: &str, out: &mut String) {
     }
 }
 
+/// Appends a short table value (one to four letters, usually).
+#[inline]
+fn push_ascii(out: &mut ByteBuf, s: &str) {
+    for &b in s.as_bytes() {
+        out.push(b);
+    }
+}
+
 /// Persian و: a consonant (v) at the start of a word, before a vowel letter or a final ه,
 /// or doubled; a vowel (u/o) elsewhere.
-fn waw(chars: &[char], i: usize) -> char {
+fn waw(chars: &[char], i: usize) -> u8 {
     let next = chars.get(i + 1).copied();
     let consonant = i == 0
         || matches!(next, Some('ا' | 'ی' | 'و' | 'آ'))
         || (next == Some('ه') && i + 2 == chars.len());
     if consonant {
-        'v'
+        b'v'
     } else {
-        'u'
+        b'u'
     }
 }
 
-fn push_any_ascii(c: char, out: &mut String) {
+fn push_any_ascii(c: char, out: &mut ByteBuf) {
     let mut buf = [0u8; 4];
     for b in any_ascii::any_ascii(c.encode_utf8(&mut buf)).bytes() {
         if b.is_ascii_alphabetic() {
-            out.push(b.to_ascii_lowercase() as char);
+            out.push(b.to_ascii_lowercase());
         }
     }
 }
 
 /// One Devanagari syllable unit: a consonant (or none, for an independent vowel) and what
 /// follows it.
+#[derive(Clone, Copy)]
 struct Unit {
     consonant: &'static str,
     /// `None`: the inherent vowel; `Some("")`: killed by a virama; else a vowel sign.
@@ -404,9 +719,9 @@ struct Unit {
     keep_schwa: bool,
 }
 
-fn devanagari(chars: &[char], out: &mut String) {
+fn devanagari(chars: &[char], out: &mut ByteBuf, units: &mut Small<Unit, 16>) {
     let table = &*DEVANAGARI;
-    let mut units: Vec<Unit> = Vec::with_capacity(chars.len());
+    units.clear();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -489,6 +804,7 @@ fn devanagari(chars: &[char], out: &mut String) {
     }
     // Inherent-vowel deletion, right to left: dropped at the end of a word (unless after a
     // cluster, कृष्ण -> krishna) and between two voiced syllables (कमला -> kamla).
+    let units = units.as_mut_slice();
     let n = units.len();
     for k in (0..n).rev() {
         let u = &units[k];
@@ -509,26 +825,42 @@ fn devanagari(chars: &[char], out: &mut String) {
     }
     for k in 0..n {
         let u = &units[k];
-        out.push_str(u.consonant);
+        push_ascii(out, u.consonant);
         match u.vowel {
-            Some(v) => out.push_str(v),
-            None if u.keep_schwa || u.nasal || u.visarga => out.push('a'),
+            Some(v) => push_ascii(out, v),
+            None if u.keep_schwa || u.nasal || u.visarga => out.push(b'a'),
             None => {}
         }
         if u.nasal {
             let next = units.get(k + 1).map_or("", |n| n.consonant);
-            out.push_str(match next.as_bytes().first() {
-                Some(b'p' | b'b' | b'm') => "m",
-                // सिंह -> singh
-                Some(b'h') if next.len() == 1 => "ng",
-                _ => "n",
-            });
+            push_ascii(
+                out,
+                match next.as_bytes().first() {
+                    Some(b'p' | b'b' | b'm') => "m",
+                    // सिंह -> singh
+                    Some(b'h') if next.len() == 1 => "ng",
+                    _ => "n",
+                },
+            );
         }
         if u.visarga {
-            out.push('h');
+            out.push(b'h');
         }
     }
 }
+
+/// Bytes a rule of [`fold_pass`] may start with, and bytes it drops (all but `a-z`); any
+/// other letter is copied unless it doubles the one before.
+static RULE_START: [bool; 256] = {
+    let mut t = [true; 256];
+    let plain = b"abfghiklmnruvwz";
+    let mut k = 0;
+    while k < plain.len() {
+        t[plain[k] as usize] = false;
+        k += 1;
+    }
+    t
+};
 
 /// `true` for the ASCII vowels of the Latin fold.
 fn is_vowel(b: u8) -> bool {
@@ -538,34 +870,75 @@ fn is_vowel(b: u8) -> bool {
 /// Step 4: folds a word of ASCII lower-case letters so that the usual spellings of one
 /// name meet. Idempotent. See the module docs of [`super`] for the rules.
 pub(crate) fn latin_fold(word: &str, region: Option<Region>) -> String {
-    let uz = region == Some(Region::UZ);
-    let mut cur: Vec<u8> = Vec::with_capacity(word.len() + 4);
-    fold_pass(word.as_bytes(), uz, &mut cur);
-    if cur == word.as_bytes() {
-        // already a fixed point
-        return String::from_utf8(cur).unwrap_or_default();
-    }
-    let mut next = Vec::with_capacity(cur.len());
-    // Every pass after the first only shortens or keeps the word, so this ends quickly;
-    // the bound is a belt for the braces.
-    for _ in 0..8 {
-        next.clear();
-        fold_pass(&cur, uz, &mut next);
-        if next == cur {
-            break;
-        }
-        std::mem::swap(&mut cur, &mut next);
-    }
-    String::from_utf8(cur).unwrap_or_default()
+    let mut out: ByteBuf = Small::new(0);
+    latin_fold_into(
+        word.as_bytes(),
+        region == Some(Region::UZ),
+        &mut Vec::new(),
+        &mut out,
+    );
+    ascii_string(out.as_slice())
 }
 
-fn fold_pass(s: &[u8], uz: bool, out: &mut Vec<u8>) {
+/// Folded letters (ASCII) as a string.
+pub(crate) fn ascii_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// [`latin_fold`] appended to `out`, with a caller's buffer for the passes after the
+/// first.
+///
+/// Passes run until one changes nothing. Whether one would is told by [`fold_changes`]
+/// without writing, so a word the first pass leaves at a fixed point (nearly every word)
+/// costs one pass. The passes end: after the first there is no `x`, `y` or `q` left, and
+/// every later pass that changes the word shortens it, except for turning a final `j`
+/// into `i`, which cannot happen twice in a row (a new final `j` comes only from `dj` or
+/// `dzh`, which shortens). The bound on passes only guards that argument.
+pub(crate) fn latin_fold_into<const N: usize>(
+    src: &[u8],
+    uz: bool,
+    tmp: &mut Vec<u8>,
+    out: &mut Small<u8, N>,
+) {
+    let start = out.len();
+    if !fold_pass(src, uz, out) {
+        // the word came out as it went in: a fixed point
+        return;
+    }
+    for _ in 0..2 * src.len() + 2 {
+        if !fold_changes(&out.as_slice()[start..]) {
+            break;
+        }
+        tmp.clear();
+        tmp.extend_from_slice(&out.as_slice()[start..]);
+        out.truncate(start);
+        fold_pass(tmp, uz, out);
+    }
+}
+
+/// One pass of the Latin fold over `s`, appended to `out`; bytes other than `a-z` are
+/// dropped. Returns `false` when the pass copied `s` unchanged.
+fn fold_pass<const N: usize>(s: &[u8], uz: bool, out: &mut Small<u8, N>) -> bool {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    // the last letter written for this word, 0 before the first
+    let mut last = 0u8;
+    let mut changed = false;
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
+        if !RULE_START[usize::from(c)] {
+            // a letter no rule starts with: kept, unless it doubles the one before
+            if c != last {
+                out.push(c);
+                last = c;
+            } else {
+                changed = true;
+            }
+            i += 1;
+            continue;
+        }
         let (n1, n2) = (at(i + 1), at(i + 2));
-        let prev_consonant = out.last().is_some_and(|&p| !is_vowel(p));
+        let prev_consonant = last != 0 && !is_vowel(last);
         let (emit, used): (&[u8], usize) = match c {
             b'y' if n1 == b'o' && n2 == b'u' => (b"iu", 3),
             b'y' if n1 == b'o' && i > 0 => (b"e", 2),
@@ -582,38 +955,113 @@ fn fold_pass(s: &[u8], uz: bool, out: &mut Vec<u8>) {
             b'c' if n1 == b'k' => (b"k", 2),
             b'e' if n1 == b'e' && n2 != b'v' => (b"i", 2),
             b'o' if n1 == b'o' || n1 == b'u' => (b"u", 2),
-            b'j' if i + 1 == s.len() && matches!(out.last(), Some(b'e' | b'i')) => (b"i", 1),
+            b'j' if i + 1 == s.len() && matches!(last, b'e' | b'i') => (b"i", 1),
             _ if c.is_ascii_lowercase() => (std::slice::from_ref(&s[i]), 1),
             _ => (&[], 1),
         };
+        changed |= used != 1 || emit != [c];
         for &b in emit {
-            if out.last() != Some(&b) {
+            if last != b {
                 out.push(b);
+                last = b;
+            } else {
+                changed = true;
             }
         }
         i += used;
     }
+    changed
 }
 
-/// Runs steps 3 and 4 on one prepared word.
-pub(crate) fn fold_word(word: &str, region: Option<Region>) -> String {
-    if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return latin_fold(word, region);
+/// `true` when a [`fold_pass`] over `s` would change it: the first position where a rule
+/// fires, a doubled letter collapses or a byte is dropped. Up to that position the pass
+/// copies `s`, so the letter before is `s[i - 1]`.
+fn fold_changes(s: &[u8]) -> bool {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let mut prev = 0u8;
+    for (i, &c) in s.iter().enumerate() {
+        if c == prev {
+            return true;
+        }
+        if !RULE_START[usize::from(c)] {
+            prev = c;
+            continue;
+        }
+        let (n1, n2) = (at(i + 1), at(i + 2));
+        let fires = !c.is_ascii_lowercase()
+            || match c {
+                b'x' | b'y' | b'q' => true,
+                b'd' => (n1 == b'z' && n2 == b'h') || n1 == b'j',
+                b't' | b's' => n1 == b'c' && n2 == b'h',
+                b'p' => n1 == b'h',
+                b'c' => n1 == b'k',
+                // `ee` becomes `i`, or before `v` collapses
+                b'e' => n1 == b'e',
+                b'o' => n1 == b'o' || n1 == b'u',
+                b'j' => i + 1 == s.len() && matches!(prev, b'e' | b'i'),
+                _ => false,
+            };
+        if fires {
+            return true;
+        }
+        prev = c;
     }
-    let mut t = String::with_capacity(word.len() + 4);
-    transliterate(word, &mut t);
-    latin_fold(&t, region)
+    false
 }
 
-/// The whole chain on free text: every word folded, empty ones dropped.
+/// Runs steps 3 and 4 on one prepared word, appended to `out`, with the caller's buffers.
+pub(crate) fn fold_chars<const N: usize>(
+    chars: &[char],
+    region: Option<Region>,
+    bufs: &mut FoldBufs,
+    out: &mut Small<u8, N>,
+) {
+    bufs.translit.clear();
+    transliterate(chars, &mut bufs.translit, &mut bufs.units);
+    latin_fold_into(
+        bufs.translit.as_slice(),
+        region == Some(Region::UZ),
+        &mut bufs.pass,
+        out,
+    );
+}
+
+/// [`fold_chars`] for a word of ASCII lower-case letters (step 3 has nothing to do).
+pub(crate) fn fold_ascii<const N: usize>(
+    word: &[u8],
+    region: Option<Region>,
+    bufs: &mut FoldBufs,
+    out: &mut Small<u8, N>,
+) {
+    latin_fold_into(word, region == Some(Region::UZ), &mut bufs.pass, out);
+}
+
+/// The whole chain on free text: every word folded, empty ones dropped (commas separate
+/// words like any other punctuation).
 pub(crate) fn fold_words(raw: &str, region: Option<Region>) -> Vec<(String, Script)> {
-    let mut p = String::new();
-    prepare(raw, &mut p);
+    let mut bufs = FoldBufs::default();
+    let mut scan = ScanBufs::default();
+    let mut f: ByteBuf = Small::new(0);
     let mut out = Vec::new();
-    split_words(&p, |w, s| {
-        let f = fold_word(w, region);
+    scan_raw(raw, &mut scan, |t| {
+        f.clear();
+        let script = match t {
+            Scanned::Start(_) => {
+                out.clear();
+                return;
+            }
+            Scanned::Token(Token::Comma) => return,
+            Scanned::Token(Token::Word(w, s)) => {
+                fold_chars(w, region, &mut bufs, &mut f);
+                s
+            }
+            Scanned::Token(Token::Ascii(w)) => {
+                fold_ascii(w, region, &mut bufs, &mut f);
+                Script::Latin
+            }
+        };
         if !f.is_empty() {
-            out.push((f, s));
+            out.push((ascii_string(f.as_slice()), script));
         }
     });
     out
@@ -657,6 +1105,67 @@ mod tests {
             ("राजेश", "rajesh"),
         ] {
             assert_eq!(f(d), l, "{d}");
+        }
+    }
+
+    /// The fast path of steps 1 and 2 agrees with [`prepare`] and [`class`] on every
+    /// character it takes, and takes every non-ASCII character [`nfkc_stable`] lets by
+    /// but the dropped ZWNJ.
+    #[test]
+    fn fast_letter_agrees_with_prepare() {
+        for c in (0x80..0x3_0000).filter_map(char::from_u32) {
+            let mut p = String::new();
+            prepare(&c.to_string(), &mut p);
+            match fast_letter(c) {
+                Some((l, s)) => {
+                    assert!(nfkc_stable(c), "{c:?}");
+                    assert_eq!(p, l.to_string(), "{c:?}");
+                    assert!(
+                        matches!(class(l), Class::Letter(Some(x)) if x == s),
+                        "{c:?}"
+                    );
+                }
+                None => assert!(!nfkc_stable(c) || c == ZWNJ, "{c:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn scan_raw_fast_and_slow_agree() {
+        let words = |raw: &str| {
+            let mut out = Vec::new();
+            scan_raw(raw, &mut ScanBufs::default(), |t| match t {
+                Scanned::Start(n) => {
+                    out.clear();
+                    out.push(format!("start {n}"));
+                }
+                Scanned::Token(Token::Word(w, s)) => {
+                    out.push(format!("{}:{s:?}", w.iter().collect::<String>()));
+                }
+                Scanned::Token(Token::Ascii(w)) => {
+                    out.push(format!("{}:Latin", String::from_utf8_lossy(w)));
+                }
+                Scanned::Token(Token::Comma) => out.push(",".into()),
+            });
+            out
+        };
+        for raw in [
+            "Иванов, Иван-Петрович ОГЛЫ",
+            "محمد\u{200c}رضا، حسینی",
+            "राहुल शर्मा",
+            "O'Brien, Mary-Anne",
+            "Ａｎｎａ Smith",
+            "Jose\u{301} María",
+        ] {
+            // a character the fast path does not take sends the whole text the slow way
+            let slow = format!("{raw} \u{fb01}");
+            let mut fast = words(raw);
+            fast.push("fi:Latin".into());
+            let mut expected = words(&slow);
+            if let Some(s) = expected.first_mut() {
+                *s = fast[0].clone();
+            }
+            assert_eq!(fast, expected, "{raw}");
         }
     }
 

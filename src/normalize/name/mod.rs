@@ -46,16 +46,20 @@
 
 mod fold;
 mod phonetic;
+mod small;
 mod tables;
 
 pub(crate) use fold::fold_words;
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
 use super::{is_placeholder_word, precheck, Context, Region, Reject, MAX_RAW_LEN};
-use tables::TABLES;
+use fold::{FoldBufs, ScanBufs, Scanned, Token};
+use small::Small;
+use tables::{Info, FIRST, PARTICLE, PHRASE_WORD, PLACEHOLDER, TABLES, TITLE};
 
 /// The dominant script a name was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -167,144 +171,370 @@ impl Name {
     }
 }
 
-/// One folded word and the script it was written in.
-#[derive(Clone, Debug)]
+/// One word of a name: its folded text is `text[start..end]` of the call's [`Scratch`].
+#[derive(Clone, Copy)]
 struct Word {
-    text: String,
+    start: usize,
+    end: usize,
     script: Script,
+    /// What the tables know about the word, looked up once.
+    info: Option<&'static Info>,
 }
 
-/// Folds one slot of text into words: transliterated, particles glued, titles dropped.
-fn slot_words(slot: &str, region: Option<Region>, out: &mut Vec<Word>) {
-    let t = &*TABLES;
-    let start = out.len();
-    fold::split_words(slot, |w, script| {
-        let text = fold::fold_word(w, region);
-        if text.is_empty() {
-            return;
+impl Word {
+    fn has(&self, flag: u8) -> bool {
+        self.info.is_some_and(|i| i.flags & flag != 0)
+    }
+
+    fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// The folded words of one call, side by side.
+type Text = Small<u8, 160>;
+
+/// The words of one call.
+type Words = Small<Word, 12>;
+
+/// The buffers of one call: the folded words side by side, and the word list, all on the
+/// stack while the name is of a usual length, so that a call allocates for its result
+/// only.
+struct Scratch {
+    text: Text,
+    words: Words,
+    bufs: FoldBufs,
+    scan: ScanBufs,
+}
+
+/// How [`Scratch::read`] found the commas of a text.
+struct Slots {
+    /// How many comma-separated slots the text has.
+    count: usize,
+    /// With two or three slots, the word index where each ends (each is a run of its own).
+    ends: [usize; 3],
+}
+
+const NO_WORD: Word = Word {
+    start: 0,
+    end: 0,
+    script: Script::Other,
+    info: None,
+};
+
+impl Scratch {
+    #[inline]
+    fn new() -> Scratch {
+        Scratch {
+            text: Small::new(0),
+            words: Small::new(NO_WORD),
+            bufs: FoldBufs::default(),
+            scan: ScanBufs::default(),
         }
-        if t.patronymic_words.contains(text.as_str()) && out.len() > start {
-            if let Some(prev) = out.last_mut() {
-                prev.text.push_str(&text);
-                return;
+    }
+
+    fn word(&self, i: usize) -> &Word {
+        &self.words.as_slice()[i]
+    }
+
+    fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The folded letters of word `i`.
+    fn bytes(&self, i: usize) -> &[u8] {
+        &self.text.as_slice()[self.word(i).range()]
+    }
+
+    /// The folded word `i` (ASCII letters).
+    fn text(&self, i: usize) -> &str {
+        std::str::from_utf8(self.bytes(i)).unwrap_or_default()
+    }
+
+    /// The folded word `i` as a new string.
+    fn boxed(&self, i: usize) -> Box<str> {
+        self.text(i).into()
+    }
+
+    /// Appends the folded word `i`.
+    fn push_to(&self, i: usize, s: &mut String) {
+        s.push_str(self.text(i));
+    }
+
+    /// Folds trimmed raw text into words: transliterated, particles glued, titles dropped.
+    ///
+    /// With `run: Some(start)` (one field of [`from_parts`]) the words continue the run
+    /// that began at `words[start]`, commas separating words like spaces. With `None` (a
+    /// whole name), two or three comma-separated slots are runs of their own, and any
+    /// other number of slots is one run.
+    fn read(&mut self, t: &str, region: Option<Region>, run: Option<usize>) -> Slots {
+        let (words_at, text_at) = (self.words.len(), self.text.len());
+        let mut count = 1;
+        let mut ends = [words_at; 3];
+        // the slot being read, when slots are runs of their own
+        let mut slot: Option<usize> = None;
+        let mut run_start = run.unwrap_or(words_at);
+        let Scratch {
+            text,
+            words,
+            bufs,
+            scan,
+        } = self;
+        fold::scan_raw(t, scan, |s| match s {
+            Scanned::Start(commas) => {
+                words.truncate(words_at);
+                text.truncate(text_at);
+                count = commas + 1;
+                slot = (run.is_none() && matches!(count, 2 | 3)).then_some(0);
+                run_start = run.unwrap_or(words_at);
+            }
+            Scanned::Token(Token::Word(w, script)) => {
+                let start = text.len();
+                fold::fold_chars(w, region, bufs, text);
+                let word = Word {
+                    start,
+                    end: text.len(),
+                    script,
+                    info: None,
+                };
+                push_word(text, words, bufs, run_start, word, region);
+            }
+            Scanned::Token(Token::Ascii(w)) => {
+                let start = text.len();
+                fold::fold_ascii(w, region, bufs, text);
+                let word = Word {
+                    start,
+                    end: text.len(),
+                    script: Script::Latin,
+                    info: None,
+                };
+                push_word(text, words, bufs, run_start, word, region);
+            }
+            Scanned::Token(Token::Comma) => {
+                if let Some(k) = slot.as_mut() {
+                    if let Some(e) = ends.get_mut(*k) {
+                        *e = words.len();
+                    }
+                    *k += 1;
+                    run_start = words.len();
+                }
+            }
+        });
+        if let Some(k) = slot {
+            for e in ends.iter_mut().skip(k) {
+                *e = self.words.len();
             }
         }
-        if t.titles.contains(text.as_str()) {
+        Slots { count, ends }
+    }
+
+    /// Glues the first word of the next slot, `words[at]`, to the run
+    /// `words[run_start..at]` as [`push_word`] would (the middle name gathered from two
+    /// slots or fields). Returns how many words fewer there are.
+    fn seam(&mut self, run_start: usize, at: usize, region: Option<Region>) -> usize {
+        let before = self.words.len();
+        let Some(next) = self.words.remove(at) else {
+            return 0;
+        };
+        let mut tail: Words = Small::new(NO_WORD);
+        tail.extend_from_slice(&self.words.as_slice()[at..]);
+        self.words.truncate(at);
+        push_word(
+            &mut self.text,
+            &mut self.words,
+            &mut self.bufs,
+            run_start,
+            next,
+            region,
+        );
+        self.words.extend_from_slice(tail.as_slice());
+        before - self.words.len()
+    }
+
+    /// `true` if the words in `idx` are a placeholder (`test`, `John Doe`).
+    fn is_placeholder(&self, idx: impl Iterator<Item = usize> + Clone) -> bool {
+        let mut all = idx.clone().peekable();
+        if all.peek().is_none() {
+            return false;
+        }
+        if idx.clone().all(|i| self.word(i).has(PLACEHOLDER)) {
+            return true;
+        }
+        if idx.clone().nth(1).is_some() && idx.clone().all(|i| self.word(i).has(PHRASE_WORD)) {
+            let mut sorted: Vec<&str> = idx.map(|i| self.text(i)).collect();
+            sorted.sort_unstable();
+            return TABLES.placeholder_phrases.contains(&sorted.join(" "));
+        }
+        false
+    }
+
+    /// The words in `range` joined by a space, `None` for none.
+    fn join(&self, range: Range<usize>) -> Option<Box<str>> {
+        if range.len() == 1 {
+            return Some(self.boxed(range.start));
+        }
+        let len: usize = range.clone().map(|i| self.bytes(i).len() + 1).sum();
+        let mut out = String::with_capacity(len.checked_sub(1)?);
+        for i in range {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            self.push_to(i, &mut out);
+        }
+        Some(out.into_boxed_str())
+    }
+
+    /// Builds the name from decided parts (word indices); checks placeholders and
+    /// initials-only names.
+    fn finish(
+        &self,
+        first: Option<usize>,
+        middle: Range<usize>,
+        last: Range<usize>,
+        script: Script,
+    ) -> Result<Name, Reject> {
+        let mut first = first;
+        let mut middle = middle;
+        // A middle name with no given name before it is the given name, unless it is a
+        // patronymic.
+        if first.is_none() && !middle.is_empty() && !is_patronymic(self.bytes(middle.start)) {
+            first = Some(middle.start);
+            middle.start += 1;
+        }
+        let all = first.into_iter().chain(middle.clone()).chain(last.clone());
+        if all.clone().next().is_none() {
+            return Err(Reject::Invalid);
+        }
+        if self.is_placeholder(all.clone()) {
+            return Err(Reject::Placeholder);
+        }
+        if all.clone().all(|i| self.bytes(i).len() == 1) {
+            return Err(Reject::Invalid);
+        }
+        let first_root = first.map(|i| match self.word(i).info.and_then(|x| x.root.as_ref()) {
+            Some(root) => root.clone(),
+            None => self.boxed(i),
+        });
+        Ok(Name {
+            first: first.map(|i| self.boxed(i)),
+            middle: self.join(middle),
+            last: self.join(last),
+            first_root,
+            script,
+        })
+    }
+}
+
+/// Appends one folded word to the words of a run that began at `words[run_start]`: a
+/// Turkic patronymic particle (`оглы`, `qizi`) is glued to the word before it, a title is
+/// dropped, an empty word too.
+///
+/// The Latin fold is not closed under concatenation (`o` + `uli` has an `ou`, `k` +
+/// `kizi` a doubled `k`), so a glued word is folded again, and the result is examined
+/// like a new word (it may itself read as a particle). Every word left in a run is then a
+/// fixed point of the fold, and no word but the first is a particle or a title, which is
+/// what makes the canonical string read back to the same words.
+fn push_word(
+    text: &mut Text,
+    words: &mut Words,
+    bufs: &mut FoldBufs,
+    run_start: usize,
+    mut word: Word,
+    region: Option<Region>,
+) {
+    loop {
+        if word.start == word.end {
             return;
         }
-        out.push(Word { text, script });
-    });
+        word.info = TABLES.info(&text.as_slice()[word.range()]);
+        if words.len() > run_start && word.has(PARTICLE) {
+            if let Some(prev) = words.pop() {
+                let start = bufs.fold_concat(text, prev.range(), word.range(), region);
+                word = Word {
+                    start,
+                    end: text.len(),
+                    script: prev.script,
+                    info: None,
+                };
+                continue;
+            }
+        }
+        if !word.has(TITLE) {
+            words.push(word);
+        }
+        return;
+    }
 }
 
 /// Why no words came out of non-empty text: a placeholder such as `-` or `?`, digits only,
 /// or nothing readable. (Placeholders made of words are found on the folded words, which
 /// covers the crate-wide list too, so the common path need not call
 /// [`is_placeholder_word`].)
-fn no_words_reason(trimmed: &str, prepared: &str) -> Reject {
+fn no_words_reason(trimmed: &str) -> Reject {
     if is_placeholder_word(trimmed) {
-        Reject::Placeholder
-    } else if prepared.chars().any(char::is_alphanumeric) {
+        return Reject::Placeholder;
+    }
+    let mut prepared = String::new();
+    fold::prepare(trimmed, &mut prepared);
+    if prepared.chars().any(char::is_alphanumeric) {
         Reject::Invalid
     } else {
         Reject::Empty
     }
 }
 
-fn is_placeholder(words: &[&str]) -> bool {
-    let t = &*TABLES;
-    if words.is_empty() {
-        return false;
-    }
-    if words.iter().all(|w| t.placeholder_words.contains(*w)) {
-        return true;
-    }
-    if words.len() > 1
-        && words
-            .iter()
-            .all(|w| t.placeholder_phrase_words.contains(*w))
-    {
-        let mut sorted = words.to_vec();
-        sorted.sort_unstable();
-        return t.placeholder_phrases.contains(&sorted.join(" "));
-    }
-    false
+fn is_patronymic(w: &[u8]) -> bool {
+    TABLES.patronymic_suffixes.ending(w, 3).next().is_some()
 }
 
-fn is_patronymic(w: &str) -> bool {
-    TABLES
-        .patronymic_suffixes
-        .iter()
-        .any(|s| w.len() >= s.len() + 3 && w.ends_with(s))
-}
-
-fn is_known_first(w: &str) -> bool {
-    TABLES.first.contains(w)
-}
-
-fn is_surname_like(w: &Word, region: Option<Region>) -> bool {
-    let cyrillic_context = w.script == Script::Cyrillic
+fn is_surname_like(text: &[u8], script: Script, region: Option<Region>) -> bool {
+    let cyrillic_context = script == Script::Cyrillic
         || matches!(region, Some(r) if r == Region::RU || r == Region::KZ || r == Region::UZ);
-    TABLES.surname_suffixes.iter().any(|(s, strong)| {
-        (*strong || cyrillic_context) && w.text.len() >= s.len() + 2 && w.text.ends_with(s)
-    })
+    TABLES
+        .surname_suffixes
+        .ending(text, 2)
+        .any(|strong| strong || cyrillic_context)
 }
 
 /// How much a word looks like a given name rather than a family name.
-fn first_score(w: &Word, region: Option<Region>) -> i32 {
-    let known = is_known_first(&w.text);
-    let surname = !known && is_surname_like(w, region);
+fn first_score(sc: &Scratch, i: usize, region: Option<Region>) -> i32 {
+    let w = sc.word(i);
+    let known = w.has(FIRST);
+    let surname = !known && is_surname_like(sc.bytes(i), w.script, region);
     2 * i32::from(known) - i32::from(surname)
 }
 
-type Parts = (Option<String>, Vec<String>, Option<String>);
-
-/// Decides given, middle and family name for words written in one run, no commas.
-fn assign_free(words: Vec<Word>, region: Option<Region>) -> Parts {
-    let n = words.len();
-    if n == 0 {
-        return (None, vec![], None);
-    }
-    let (first_idx, middle, last_idx) = order(&words, region);
-    let mut texts: Vec<Option<String>> = words.into_iter().map(|w| Some(w.text)).collect();
-    let mut take = |i: Option<usize>| i.and_then(|i| texts.get_mut(i).and_then(Option::take));
-    let first = take(first_idx);
-    let last = take(last_idx);
-    let middle = middle.filter_map(|i| take(Some(i))).collect();
-    (first, middle, last)
-}
-
-/// Positions of the given name, the middle words and the family name.
-fn order(
-    words: &[Word],
-    region: Option<Region>,
-) -> (Option<usize>, std::ops::Range<usize>, Option<usize>) {
-    let n = words.len();
-    let text = |i: usize| words[i].text.as_str();
+/// Positions of the given name, the middle words and the family name, for all the words
+/// written in one run, no commas.
+fn order(sc: &Scratch, region: Option<Region>) -> (Option<usize>, Range<usize>, Range<usize>) {
+    let n = sc.len();
+    let text = |i: usize| sc.bytes(i);
+    let one = |i: usize| i..i + 1;
     if n == 1 {
-        let surname = !is_known_first(text(0))
-            && is_surname_like(&words[0], region)
+        let surname = !sc.word(0).has(FIRST)
+            && is_surname_like(text(0), sc.word(0).script, region)
             && !is_patronymic(text(0));
         return if surname {
-            (None, 0..0, Some(0))
+            (None, 0..0, one(0))
         } else {
-            (Some(0), 0..0, None)
+            (Some(0), 0..0, 0..0)
         };
     }
-    if text(0).len() > 1 && words[1..].iter().all(|w| w.text.len() == 1) {
+    if text(0).len() > 1 && (1..n).all(|i| text(i).len() == 1) {
         // Ivanov I. I.
-        return (Some(1), 2..n, Some(0));
+        return (Some(1), 2..n, one(0));
     }
     let (pat_second, pat_last) = (is_patronymic(text(1)), is_patronymic(text(n - 1)));
-    let swapped = || first_score(&words[1], region) > first_score(&words[0], region);
+    let swapped = || first_score(sc, 1, region) > first_score(sc, 0, region);
     if n == 2 {
         if pat_second && !is_patronymic(text(0)) {
             // Иван Иванович
-            return (Some(0), 1..2, None);
+            return (Some(0), 1..2, 0..0);
         }
         return if swapped() {
-            (Some(1), 0..0, Some(0))
+            (Some(1), 0..0, one(0))
         } else {
-            (Some(0), 0..0, Some(1))
+            (Some(0), 0..0, one(1))
         };
     }
     let last_first = if pat_last && !pat_second {
@@ -316,22 +546,15 @@ fn order(
     };
     if last_first {
         // Иванов Иван Иванович
-        (Some(1), 2..n, Some(0))
+        (Some(1), 2..n, one(0))
     } else {
         // Ivan Ivanovich Ivanov, Mohammad Reza Ahmadi
-        (Some(0), 1..n - 1, Some(n - 1))
+        (Some(0), 1..n - 1, one(n - 1))
     }
 }
 
-fn join(words: &[String]) -> Option<String> {
-    if words.is_empty() {
-        None
-    } else {
-        Some(words.join(" "))
-    }
-}
-
-fn script_of(words: &[Word]) -> Script {
+fn script_of(words: &Words) -> Script {
+    let words = words.as_slice();
     let mut it = words.iter().map(|w| w.script);
     let Some(first) = it.next() else {
         return Script::Other;
@@ -341,47 +564,6 @@ fn script_of(words: &[Word]) -> Script {
     } else {
         Script::Other
     }
-}
-
-/// Builds the name from decided parts; checks placeholders and initials-only names.
-fn finish(
-    first: Option<String>,
-    middle: Vec<String>,
-    last: Option<String>,
-    script: Script,
-) -> Result<Name, Reject> {
-    let mut first = first;
-    let mut middle = middle;
-    // A middle name with no given name before it is the given name, unless it is a
-    // patronymic.
-    if first.is_none() && !middle.is_empty() && !is_patronymic(&middle[0]) {
-        first = Some(middle.remove(0));
-    }
-    let middle = join(&middle);
-    let all: Vec<&str> = [&first, &middle, &last]
-        .into_iter()
-        .flatten()
-        .flat_map(|p| p.split(' '))
-        .collect();
-    if all.is_empty() {
-        return Err(Reject::Invalid);
-    }
-    if is_placeholder(&all) {
-        return Err(Reject::Placeholder);
-    }
-    if all.iter().all(|w| w.len() == 1) {
-        return Err(Reject::Invalid);
-    }
-    let first_root = first
-        .as_deref()
-        .map(|f| TABLES.nick.get(f).map_or_else(|| f.into(), Clone::clone));
-    Ok(Name {
-        first: first.map(Into::into),
-        middle: middle.map(Into::into),
-        last: last.map(Into::into),
-        first_root,
-        script,
-    })
 }
 
 /// Normalises a full name in one string ("Иванов Иван Иванович", "Anna Smith").
@@ -409,48 +591,33 @@ fn finish(
 /// ```
 pub fn normalize(raw: &str, ctx: &Context) -> Result<Name, Reject> {
     let t = precheck(raw)?;
-    let mut prepared = String::with_capacity(t.len());
-    fold::prepare(t, &mut prepared);
     let region = ctx.region;
-    let slots: Vec<&str> = prepared.split([',', '،']).collect();
-    let mut words = Vec::new();
-    match slots.len() {
-        2 | 3 => {
-            let mut per_slot: Vec<Vec<Word>> = Vec::with_capacity(3);
-            for s in &slots {
-                let mut w = Vec::new();
-                slot_words(s, region, &mut w);
-                words.extend(w.iter().cloned());
-                per_slot.push(w);
-            }
-            if words.is_empty() {
-                return Err(no_words_reason(t, &prepared));
-            }
-            let texts = |ws: &[Word]| ws.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
-            let last = join(&texts(&per_slot[0]));
-            let mut given = texts(&per_slot[1]);
-            let first = if given.is_empty() {
-                None
-            } else {
-                Some(given.remove(0))
-            };
-            let mut middle = given;
-            if let Some(m) = per_slot.get(2) {
-                middle.extend(texts(m));
-            }
-            finish(first, middle, last, script_of(&words))
+    let mut sc = Scratch::new();
+    let slots = sc.read(t, region, None);
+    if sc.words.is_empty() {
+        return Err(no_words_reason(t));
+    }
+    let script = script_of(&sc.words);
+    if matches!(slots.count, 2 | 3) {
+        let given = slots.ends[0]..slots.ends[1];
+        if given.len() >= 2 && sc.words.len() > given.end {
+            // the middle name is the given slot's other words and the third slot
+            sc.seam(given.start + 1, given.end, region);
         }
-        _ => {
-            for s in &slots {
-                slot_words(s, region, &mut words);
-            }
-            if words.is_empty() {
-                return Err(no_words_reason(t, &prepared));
-            }
-            let script = script_of(&words);
-            let (first, middle, last) = assign_free(words, region);
-            finish(first, middle, last, script)
-        }
+        let (first, middle_start) = if given.is_empty() {
+            (None, given.start)
+        } else {
+            (Some(given.start), given.start + 1)
+        };
+        sc.finish(
+            first,
+            middle_start..sc.words.len(),
+            0..slots.ends[0],
+            script,
+        )
+    } else {
+        let (first, middle, last) = order(&sc, region);
+        sc.finish(first, middle, last, script)
     }
 }
 
@@ -478,61 +645,61 @@ pub fn from_parts(
     let region = ctx.region;
     let mut any_placeholder = false;
     let mut any_text: Option<Reject> = None;
-    let mut fold_part = |p: Option<&str>| -> Result<Vec<Word>, Reject> {
-        let Some(p) = p else { return Ok(Vec::new()) };
+    let mut sc = Scratch::new();
+    // the words of each field
+    let mut fields = [0..0, 0..0, 0..0];
+    for (k, part) in [first, middle, last].into_iter().enumerate() {
+        let start = sc.words.len();
+        fields[k] = start..start;
+        let Some(p) = part else { continue };
         if p.len() > MAX_RAW_LEN {
             return Err(Reject::TooLong);
         }
         let Ok(t) = precheck(p) else {
-            return Ok(Vec::new());
+            continue;
         };
-        let mut prepared = String::with_capacity(t.len());
-        fold::prepare(t, &mut prepared);
-        let mut w = Vec::new();
-        slot_words(&prepared, region, &mut w);
-        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
-        if is_placeholder(&texts) {
+        sc.read(t, region, Some(start));
+        if sc.is_placeholder(start..sc.words.len()) {
             // a placeholder in one field does not spoil the others
             any_placeholder = true;
-            return Ok(Vec::new());
+            sc.words.truncate(start);
+            continue;
         }
-        if w.is_empty() {
-            match no_words_reason(t, &prepared) {
+        if sc.words.len() == start {
+            match no_words_reason(t) {
                 Reject::Placeholder => any_placeholder = true,
                 r => {
                     any_text.get_or_insert(r);
                 }
             }
         }
-        Ok(w)
-    };
-    let f = fold_part(first)?;
-    let m = fold_part(middle)?;
-    let l = fold_part(last)?;
-    let all: Vec<Word> = f.iter().chain(&m).chain(&l).cloned().collect();
-    if all.is_empty() {
+        fields[k] = start..sc.words.len();
+    }
+    if sc.words.is_empty() {
         return Err(match (any_text, any_placeholder) {
             (_, true) => Reject::Placeholder,
             (Some(r), false) => r,
             (None, false) => Reject::Empty,
         });
     }
-    let script = script_of(&all);
-    let filled = [!f.is_empty(), !m.is_empty(), !l.is_empty()];
-    if filled.iter().filter(|x| **x).count() == 1 && all.len() > 1 {
-        let (first, middle, last) = assign_free(all, region);
-        return finish(first, middle, last, script);
+    let script = script_of(&sc.words);
+    let filled = fields.iter().filter(|f| !f.is_empty()).count();
+    if filled == 1 && sc.words.len() > 1 {
+        let (first, middle, last) = order(&sc, region);
+        return sc.finish(first, middle, last, script);
     }
-    let texts = |ws: Vec<Word>| ws.into_iter().map(|w| w.text).collect::<Vec<_>>();
-    let mut given = texts(f);
-    let first = if given.is_empty() {
-        None
+    let [f, m, mut l] = fields;
+    if f.len() >= 2 && !m.is_empty() {
+        // the middle name is the given-name field's other words and the middle field
+        let gone = sc.seam(f.start + 1, m.start, region);
+        l = l.start - gone..l.end - gone;
+    }
+    let (first, middle_start) = if f.is_empty() {
+        (None, f.start)
     } else {
-        Some(given.remove(0))
+        (Some(f.start), f.start + 1)
     };
-    let mut mid = given;
-    mid.extend(texts(m));
-    finish(first, mid, join(&texts(l)), script)
+    sc.finish(first, middle_start..l.start, l, script)
 }
 
 /// A phonetic key of one folded Latin token, for blocking (similar-sounding spellings of one

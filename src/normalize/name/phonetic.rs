@@ -18,18 +18,17 @@
 //! | T | t d th dh |
 //! | L M N R | l m n r |
 
-use super::fold::{fold_word, latin_fold, prepare, split_words};
+use super::fold::{fold_words, latin_fold};
 
 /// See [`super::phonetic`].
 pub(super) fn key(token: &str) -> String {
     let folded = if token.bytes().all(|b| b.is_ascii_lowercase()) {
         latin_fold(token, None)
     } else {
-        let mut p = String::new();
-        prepare(token, &mut p);
-        let mut all = String::new();
-        split_words(&p, |w, _| all.push_str(&fold_word(w, None)));
-        all
+        fold_words(token, None)
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect()
     };
     let s = folded.as_bytes();
     let mut out = String::with_capacity(s.len());

@@ -412,6 +412,89 @@ fn debug_redacts() {
     assert!(!format!("{n:?}").contains("ana"));
 }
 
+/// `normalize(canonical_string(n)) == n` on the parts, the root and the full key.
+fn assert_round_trip(n: &Name, c: &Context, what: &str) {
+    let again = match normalize(&n.canonical_string(), c) {
+        Ok(a) => a,
+        Err(e) => panic!("{what}: canonical form rejected: {e}"),
+    };
+    assert_eq!(parts(&again), parts(n), "{what}");
+    assert_eq!(again.first_root, n.first_root, "{what}");
+    assert_eq!(again.full_key(), n.full_key(), "{what}");
+}
+
+/// Minimal failing inputs the property tests found, kept as plain tests.
+#[test]
+fn regressions_round_trip() {
+    let plain = ctx();
+    let uz = Context::new().region(Region::UZ);
+    // A particle (ұлы -> uli) glued after a word ending in `o`: the glued `ouli` folds
+    // further to `uli`; glued words are folded again.
+    let n = norm("ө өөLی");
+    assert_eq!(parts(&n), (Some("uli"), None, None));
+    assert_round_trip(&n, &plain, "ө өөLی");
+    // glued after `k`: `kkizi` has a doubled letter
+    let n = from_parts(Some(""), Some(""), Some("к кыzy"), &plain).unwrap();
+    assert_eq!(parts(&n), (None, None, Some("kizi")));
+    assert_round_trip(&n, &plain, "к кыzy");
+    for (s, c) in [("ө өөLی", &uz), ("к кыzy", &plain), ("к кыzy", &uz)] {
+        assert_round_trip(&norm_in(s, c), c, s);
+    }
+}
+
+fn norm_in(s: &str, c: &Context) -> Name {
+    match normalize(s, c) {
+        Ok(n) => n,
+        Err(e) => panic!("{s}: {e}"),
+    }
+}
+
+/// The Latin fold runs to its fixed point however many passes that takes: each pass of
+/// `tctc...tcch` turns only the last `tch` into `ch`, which makes a new `tch` (the old
+/// fold stopped after nine passes, at `tctch`, which the next reading folded further).
+#[test]
+fn latin_fold_runs_to_the_fixed_point() {
+    let n = norm("Tctctctctctctctctctcch");
+    assert_eq!(parts(&n), (Some("ch"), None, None));
+    assert_round_trip(&n, &ctx(), "tctc...");
+    for w in [
+        format!("s{}ch", "tc".repeat(40)),
+        format!("{}dzh", "d".repeat(3)),
+        format!("{}h", "tc".repeat(200)),
+    ] {
+        let once = fold::latin_fold(&w, None);
+        assert_eq!(fold::latin_fold(&once, None), once, "{w}");
+    }
+}
+
+#[test]
+fn particles_glue_to_a_fixed_point() {
+    let c = ctx();
+    // a glued word that reads as a particle again is glued on to the word before
+    let n = norm("Иван у улы");
+    assert_eq!(parts(&n), (Some("ivanuli"), None, None));
+    assert_round_trip(&n, &c, "cascade");
+    // across the seam of two slots or two fields the particle is glued too, as the
+    // canonical form puts both words in one slot
+    let a = norm("Aliyev, Shavkat Rustam, o'g'li");
+    assert_eq!(
+        parts(&a),
+        (Some("shavkat"), Some("rustamogli"), Some("aliev"))
+    );
+    assert_round_trip(&a, &c, "slots");
+    let b = from_parts(Some("Shavkat Rustam"), Some("o'g'li"), Some("Aliyev"), &c).unwrap();
+    assert_eq!(parts(&b), parts(&a));
+    assert_round_trip(&b, &c, "fields");
+    // a particle alone in its slot stays a word of its own
+    let d = norm("Aliyev, Shavkat, o'g'li");
+    assert_eq!(parts(&d), (Some("shavkat"), Some("ogli"), Some("aliev")));
+    assert_round_trip(&d, &c, "own slot");
+    // more than two commas: one run, so the particle is glued across them
+    let e = norm("Aliyev, Shavkat, Rustam, o'g'li");
+    assert_eq!(parts(&e), parts(&a));
+    assert_round_trip(&e, &c, "many commas");
+}
+
 #[test]
 #[ignore = "timing; run with --release -- --ignored"]
 fn timing() {
@@ -422,24 +505,56 @@ fn timing() {
         "Aleksey Petrov",
         "محمدرضا حسینی",
         "राहुल शर्मा",
+        "Назарбаев Нұрсұлтан Әбішұлы",
+        "Mr. William J. O'Brien Jr.",
+        "Aliyev Shavkat Rustam o'g'li",
+        // `from_parts`: first|middle|last
+        "parts:Иван|Иванович|Иванов",
+        "parts:Anna||Smith",
     ];
     let only = std::env::var("OMNILINK_TIMING_INPUT").ok();
     for s in inputs
         .into_iter()
         .filter(|s| only.as_deref().is_none_or(|o| o == *s))
     {
-        let n = 2_000_000;
+        let n: u128 = std::env::var("OMNILINK_TIMING_N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2_000_000)
+            .max(1);
         let t = std::time::Instant::now();
-        for _ in 0..n {
-            std::hint::black_box(normalize(std::hint::black_box(s), &c).ok());
+        if let Some(p) = s.strip_prefix("parts:") {
+            let f: Vec<Option<&str>> = p.split('|').map(|x| (!x.is_empty()).then_some(x)).collect();
+            for _ in 0..n {
+                let r = from_parts(
+                    std::hint::black_box(f[0]),
+                    std::hint::black_box(f[1]),
+                    std::hint::black_box(f[2]),
+                    &c,
+                );
+                std::hint::black_box(r.ok());
+            }
+        } else {
+            for _ in 0..n {
+                std::hint::black_box(normalize(std::hint::black_box(s), &c).ok());
+            }
         }
         let per = t.elapsed().as_nanos() / n;
-        eprintln!("normalize {s:?}: {per} ns");
+        eprintln!("{s:?}: {per} ns");
     }
 }
 
+/// Property-test cases: `PROPTEST_CASES` when set (a long hunt: `PROPTEST_CASES=200000
+/// cargo test --release --lib name::tests`), else 400 in debug and 20,000 in release builds.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if cfg!(debug_assertions) { 400 } else { 20_000 })
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(debug_assertions) { 400 } else { 20_000 }))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn total_on_any_text(s in "\\PC{0,80}") {
@@ -489,6 +604,62 @@ proptest! {
     }
 
     #[test]
+    fn idempotent_with_particles(
+        words in prop::collection::vec(
+            prop_oneof![
+                "[a-zа-яөұүқәі]{1,5}",
+                Just("улы".to_string()),
+                Just("uli".to_string()),
+                Just("ogli".to_string()),
+                Just("o'g'li".to_string()),
+                Just("кызы".to_string()),
+                Just("qizi".to_string()),
+                Just("mr".to_string()),
+                Just("sri".to_string()),
+                Just(",".to_string()),
+            ],
+            0..8,
+        ),
+        uz in any::<bool>(),
+    ) {
+        let s = words.join(" ");
+        let c = if uz { Context::new().region(Region::UZ) } else { ctx() };
+        if let Ok(n) = normalize(&s, &c) {
+            let again = normalize(&n.canonical_string(), &c);
+            prop_assert!(again.is_ok(), "canonical {:?} rejected", n.canonical_string());
+            let again = again.unwrap();
+            prop_assert_eq!(parts(&again), parts(&n));
+            prop_assert_eq!(&again.first_root, &n.first_root);
+        }
+        let (f, rest) = words.split_at(words.len() / 3);
+        let (m, l) = rest.split_at(rest.len() / 2);
+        if let Ok(n) = from_parts(Some(&f.join(" ")), Some(&m.join(" ")), Some(&l.join(" ")), &c) {
+            let again = normalize(&n.canonical_string(), &c);
+            prop_assert!(again.is_ok(), "canonical {:?} rejected", n.canonical_string());
+            let again = again.unwrap();
+            prop_assert_eq!(parts(&again), parts(&n));
+            prop_assert_eq!(&again.first_root, &n.first_root);
+        }
+    }
+
+    #[test]
+    fn latin_fold_idempotent_chains(
+        s in "(tc|sc|tch|sch|dzh|dj|dz|ee|eev|oo|ou|ck|ph|yo|ye|[a-z]){0,40}",
+        uz in any::<bool>(),
+    ) {
+        let r = if uz { Some(Region::UZ) } else { None };
+        let once = fold::latin_fold(&s, r);
+        prop_assert_eq!(fold::latin_fold(&once, r), once);
+    }
+
+    #[test]
+    fn latin_fold_idempotent_long(s in "[acdehijkopstuvxyz]{0,40}", uz in any::<bool>()) {
+        let r = if uz { Some(Region::UZ) } else { None };
+        let once = fold::latin_fold(&s, r);
+        prop_assert_eq!(fold::latin_fold(&once, r), once);
+    }
+
+    #[test]
     fn latin_fold_idempotent(s in "[a-z]{0,16}", uz in any::<bool>()) {
         let r = if uz { Some(Region::UZ) } else { None };
         let once = fold::latin_fold(&s, r);
@@ -510,4 +681,47 @@ fn total_on_huge_input() {
     assert_eq!(normalize(&big_ctrl, &ctx()), Err(Reject::TooLong));
     let _ = phonetic(&"ab".repeat(500_000));
     let _ = from_parts(Some(&big), None, None, &ctx());
+}
+
+/// Differential dump for refactors: every line of `OMNILINK_DUMP_IN` (`raw` or
+/// `first\tmiddle\tlast`) normalised with and without the UZ region, written to
+/// `OMNILINK_DUMP_OUT`; compare the files of two builds.
+#[test]
+#[ignore = "tool; set OMNILINK_DUMP_IN and OMNILINK_DUMP_OUT"]
+fn dump() {
+    use std::fmt::Write as _;
+    let (Ok(inp), Ok(outp)) = (
+        std::env::var("OMNILINK_DUMP_IN"),
+        std::env::var("OMNILINK_DUMP_OUT"),
+    ) else {
+        return;
+    };
+    let text = std::fs::read_to_string(inp).unwrap();
+    let show = |r: Result<Name, Reject>| match r {
+        Ok(n) => format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            parts(&n),
+            n.first_root,
+            n.script,
+            n.first_phonetic(),
+            n.last_phonetic()
+        ),
+        Err(e) => format!("!{e}"),
+    };
+    let mut out = String::new();
+    for line in text.lines() {
+        for c in [Context::new(), Context::new().region(Region::UZ)] {
+            let f: Vec<&str> = line.split('\t').collect();
+            let r = if f.len() == 3 {
+                let o = |s: &str| (!s.is_empty()).then(|| s.to_string());
+                let (a, b, d) = (o(f[0]), o(f[1]), o(f[2]));
+                from_parts(a.as_deref(), b.as_deref(), d.as_deref(), &c)
+            } else {
+                normalize(line, &c)
+            };
+            let words = fold_words(line, c.region);
+            writeln!(out, "{}\t{:?}\t{}", show(r), words, phonetic(line)).unwrap();
+        }
+    }
+    std::fs::write(outp, out).unwrap();
 }
