@@ -37,7 +37,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::{is_placeholder_word, precheck, Context, Reject};
+use super::{data_lines, is_placeholder_word, precheck, Context, Reject};
 
 /// Fewest digits a card code with letters must have (`AB1234` is a card, `VIP1` is not).
 pub const MIN_CODE_DIGITS: usize = 4;
@@ -430,12 +430,6 @@ struct Rules {
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(parse_rules);
-
-fn data_lines(data: &'static str) -> impl Iterator<Item = &'static str> {
-    data.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
 
 fn parse_rules() -> Rules {
     let mut r = Rules::default();

@@ -14,16 +14,10 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::name::fold_words;
-use super::{is_placeholder_word, precheck, Context, Region, Reject};
+use super::{data_lines, is_placeholder_word, precheck, Context, Region, Reject};
 
 const ALIASES: &str = include_str!("data/city_aliases.txt");
 const PREFIXES: &str = include_str!("data/city_prefixes.txt");
-
-fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
 
 /// Folded words of a city name, hyphens as spaces.
 fn city_words(raw: &str, region: Option<Region>) -> Vec<String> {

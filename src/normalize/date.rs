@@ -25,7 +25,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_placeholder_word, precheck, Context, Region, Reject};
+use super::{data_lines, is_placeholder_word, precheck, Context, Region, Reject};
 
 /// How to read a numeric date whose first two fields could both be a day or a month.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -195,12 +195,6 @@ struct Tables {
     months: HashMap<String, (Calendar, u32)>,
     placeholders: Vec<(u32, u32, u32)>,
     noise: Vec<String>,
-}
-
-fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {

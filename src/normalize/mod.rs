@@ -227,6 +227,13 @@ pub(crate) fn precheck(raw: &str) -> Result<&str, Reject> {
     Ok(t)
 }
 
+/// The lines of a data table: trimmed, without blank lines and `#` comment lines.
+pub(crate) fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
 /// Words that stand for "no value" in any field, compared after case-folding and trimming.
 const PLACEHOLDER_WORDS: &str = include_str!("data/placeholders.txt");
 

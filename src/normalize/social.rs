@@ -25,7 +25,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_placeholder_word, precheck, Context, Reject};
+use super::{data_lines, is_placeholder_word, precheck, Context, Reject};
 
 /// A social network or messenger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -343,12 +343,6 @@ impl Rules {
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(parse_rules);
-
-fn data_lines(data: &'static str) -> impl Iterator<Item = &'static str> {
-    data.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
 
 fn parse_rules() -> Rules {
     let mut r = Rules::default();

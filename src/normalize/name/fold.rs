@@ -13,6 +13,7 @@
 //! 4. [`latin_fold`]: spelling variants of one name meet (`Aleksey`, `Alexei`, `Алексей` ->
 //!    `aleksei`).
 
+use crate::normalize::data_lines;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
@@ -29,13 +30,6 @@ const ARABIC_TABLE: &str = include_str!("../data/translit_arabic.txt");
 const DEVANAGARI_TABLE: &str = include_str!("../data/translit_devanagari.txt");
 const LATIN_TABLE: &str = include_str!("../data/translit_latin.txt");
 const WORD_TABLE: &str = include_str!("../data/translit_words.txt");
-
-/// Meaningful lines of a data file: trimmed, without blanks and `#` comments.
-pub(crate) fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
 
 /// A 256-entry table for one Unicode block, indexed by `code point - base`.
 struct BlockTable {

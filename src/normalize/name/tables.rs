@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
-use super::fold::{data_lines, fold_words};
+use super::fold::fold_words;
+use crate::normalize::data_lines;
 use crate::normalize::Region;
 
 /// Nickname files, in the order their roots win ties; `true` for Uzbek (Latin `x` = kh).
