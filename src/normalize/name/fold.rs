@@ -5,13 +5,20 @@
 //!
 //! 1. [`prepare`]: NFKC, lower case, Arabic/Persian letter folding (ي/ى -> ی, ك -> ک, ة -> ه,
 //!    hamza-carrying alefs -> ا), harakat, tatweel and ZWNJ removed.
-//! 2. [`scan`]: words are runs of letters; hyphens and apostrophes join (`O'Brien`,
-//!    `Rimsky-Korsakov`, `Oʻktam`), anything else separates.
+//! 2. Words ([`Splitter`]): words are runs of letters; hyphens and apostrophes join
+//!    (`O'Brien`, `Rimsky-Korsakov`, `Oʻktam`), anything else separates.
 //! 3. [`transliterate`]: a word becomes ASCII lower-case letters through the whole-word table,
 //!    then the per-script letter tables (Cyrillic, Arabic, Devanagari with inherent-vowel
 //!    rules, Latin diacritics), and `any_ascii` for every other script.
 //! 4. [`latin_fold`]: spelling variants of one name meet (`Aleksey`, `Alexei`, `Алексей` ->
 //!    `aleksei`).
+//!
+//! For speed, [`scan_raw`] runs steps 1 and 2 in one pass over the raw text, character by
+//! character, while every character is one NFKC leaves alone (ASCII, the common Cyrillic,
+//! Arabic-script and Devanagari letters); otherwise the text is prepared first. Words are
+//! handed on as slices of a stack buffer, folded into the caller's buffer ([`fold_chars`],
+//! [`fold_ascii`]), so a name costs no allocation until its result is built. The
+//! differential `dump` test of the name module compares two builds on a file of inputs.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -888,12 +895,14 @@ pub(crate) fn ascii_string(bytes: &[u8]) -> String {
 /// [`latin_fold`] appended to `out`, with a caller's buffer for the passes after the
 /// first.
 ///
-/// Passes run until one changes nothing. Whether one would is told by [`fold_changes`]
-/// without writing, so a word the first pass leaves at a fixed point (nearly every word)
-/// costs one pass. The passes end: after the first there is no `x`, `y` or `q` left, and
-/// every later pass that changes the word shortens it, except for turning a final `j`
-/// into `i`, which cannot happen twice in a row (a new final `j` comes only from `dj` or
-/// `dzh`, which shortens). The bound on passes only guards that argument.
+/// Passes run until the word is a fixed point. A first pass that copies the word
+/// unchanged (most words) shows it is one; otherwise [`fold_changes`] tells, without
+/// writing, whether another pass would change it. Chains need many passes (each pass of
+/// `tctc...tcch` turns only the last `tch` into `ch`), so there is no small fixed cap.
+/// The passes end: after the first there is no `x`, `y` or `q` left, and every later
+/// pass that changes the word shortens it, except for turning a final `j` into `i`,
+/// which cannot happen twice in a row (a new final `j` comes only from `dj` or `dzh`,
+/// which shortens); the bound on passes only guards that argument.
 pub(crate) fn latin_fold_into<const N: usize>(
     src: &[u8],
     uz: bool,
@@ -905,7 +914,8 @@ pub(crate) fn latin_fold_into<const N: usize>(
         // the word came out as it went in: a fixed point
         return;
     }
-    for _ in 0..2 * src.len() + 2 {
+    // at most two passes per letter left after the first pass
+    for _ in 0..2 * (out.len() - start) + 2 {
         if !fold_changes(&out.as_slice()[start..]) {
             break;
         }
