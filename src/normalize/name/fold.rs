@@ -431,10 +431,9 @@ impl<'b> Splitter<'b> {
     #[inline]
     fn letter(&mut self, c: char, s: Option<Script>) {
         self.buf.push(c);
-        if let Some(s) = s {
+        if s.is_some() && s != self.script {
             self.script = match self.script {
-                None => Some(s),
-                Some(p) if p == s => Some(p),
+                None => s,
                 Some(_) => Some(Script::Other),
             };
         }
@@ -472,8 +471,13 @@ impl<'b> Splitter<'b> {
 #[inline]
 fn fast_letter(c: char) -> Option<(char, Script)> {
     let u = c as u32;
+    if (0x410..=0x44f).contains(&u) {
+        // А-Я -> а-я
+        let l = if u < 0x430 { u + 0x20 } else { u };
+        return Some((char::from_u32(l)?, Script::Cyrillic));
+    }
     match u {
-        0x410..=0x44f | 0x401 | 0x451 | 0x406 | 0x456 | 0x40e | 0x45e => {
+        0x401 | 0x451 | 0x406 | 0x456 | 0x40e | 0x45e => {
             Some((cyrillic_lower(c)?, Script::Cyrillic))
         }
         0x490..=0x4ff => {
@@ -562,14 +566,16 @@ pub(crate) enum Scanned<'a> {
 
 /// The number of commas (`,` or `،`) in text.
 fn commas(text: &str) -> usize {
-    // `،` is D8 8C in UTF-8
-    let mut prev = 0u8;
-    let mut n = 0;
-    for &b in text.as_bytes() {
-        n += usize::from(b == b',' || (b == 0x8c && prev == 0xd8));
-        prev = b;
+    let b = text.as_bytes();
+    let ascii = b.iter().filter(|&&x| x == b',').count();
+    // `،` is D8 8C in UTF-8; most text has no D8 at all
+    if !b.contains(&0xd8) {
+        return ascii;
     }
-    n
+    ascii
+        + b.windows(2)
+            .filter(|w| w[0] == 0xd8 && w[1] == 0x8c)
+            .count()
 }
 
 /// Buffers for folding words, on the stack while words are short.
