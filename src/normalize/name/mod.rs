@@ -29,7 +29,10 @@
 //!    idempotent. Known gaps: ICAO `Grigorev` vs `Grigoriev`, German `Jurij` vs `Yuri`,
 //!    `Mihail` vs `Mikhail` stay apart here (the nickname tables or [`phonetic`] join them).
 //! 5. **Titles** (`name_titles.txt`: Mr, г-н, Sri, آقای, ...) are dropped; Turkic
-//!    patronymic particles written apart (`Алирза оглы`) are glued to the word before.
+//!    patronymic particles written apart (`Алирза оглы`) are glued to the word before, and
+//!    the glued word is folded again (the fold is not closed under concatenation: `k` +
+//!    `kizi` has a doubled letter), so every word is a fixed point of the fold and
+//!    [`Name::canonical_string`] reads back to the same name.
 //! 6. **Placeholders** (`name_placeholders.txt`: test, клиент, guest, مشتری, ...).
 //! 7. **Order**: `Last, First Middle` with a comma; `Last, First, Middle` with two commas;
 //!    otherwise decided from patronymic endings (`-ovich`, `-ovna`, `-ichna`, `uly`,
