@@ -43,8 +43,20 @@ pub struct NormalizedRecord {
 /// assert_eq!(v, ["a@x.ru", "b@y.ru"]);
 /// ```
 pub fn split_values(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split([',', ';', '|', '\n', '\r'])
-        .map(str::trim)
+    // Most cells hold one value: a byte scan finds that out faster than splitting by chars.
+    let single = !cell
+        .bytes()
+        .any(|b| matches!(b, b',' | b';' | b'|' | b'\n' | b'\r'));
+    let (one, many) = if single {
+        (Some(cell.trim()), None)
+    } else {
+        (
+            None,
+            Some(cell.split([',', ';', '|', '\n', '\r']).map(str::trim)),
+        )
+    };
+    one.into_iter()
+        .chain(many.into_iter().flatten())
         .filter(|s| !s.is_empty())
 }
 
