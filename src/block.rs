@@ -210,8 +210,9 @@ pub fn block(
     config: &BlockingConfig,
 ) -> Blocking {
     // Family-name frequencies, from the records' own keys (independent of rules).
-    let mut frequencies = key_frequencies(records);
-    frequencies.retain(|k, _| matches!(k.kind(), Some(KeyKind::LastName | KeyKind::FullName)));
+    let frequencies = key_frequencies_where(records, |k| {
+        matches!(k.kind(), Some(KeyKind::LastName | KeyKind::FullName))
+    });
     let mut out = Blocking {
         frequencies,
         ..Blocking::default()
@@ -399,9 +400,17 @@ fn hub(rule: Rule, block: &[(u64, u32)], sources: &[u32], names: &[String]) -> H
 
 /// Counts how many records carry each key; keys carried by one record are left out.
 pub fn key_frequencies(records: &[Features]) -> HashMap<Key, u32> {
+    key_frequencies_where(records, |_| true)
+}
+
+/// [`key_frequencies`] of the keys `keep` accepts.
+fn key_frequencies_where(
+    records: &[Features],
+    keep: impl Fn(Key) -> bool + Sync,
+) -> HashMap<Key, u32> {
     let mut keys: Vec<Key> = records
         .par_iter()
-        .flat_map_iter(|f| f.keys.iter().copied())
+        .flat_map_iter(|f| f.keys.iter().copied().filter(|&k| keep(k)))
         .collect();
     keys.par_sort_unstable();
     let mut out = HashMap::new();

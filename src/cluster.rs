@@ -65,14 +65,6 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
     let mut uf = UnionFind::<u32>::new(n);
     // Profiles are stored by root; a record alone is its own profile.
     let mut profiles: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let profile = |profiles: &Vec<Vec<u32>>, root: u32| -> Vec<u32> {
-        let p = &profiles[root as usize];
-        if p.is_empty() {
-            vec![root]
-        } else {
-            p.clone()
-        }
-    };
     let mut best: Vec<Option<f32>> = vec![None; n];
     let mut guarded = 0u64;
     let mut joining = 0u64;
@@ -82,7 +74,9 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
             note(&mut best, a, b, score);
             continue;
         }
-        let (pa, pb) = (profile(&profiles, ra), profile(&profiles, rb));
+        let (alone_a, alone_b) = ([ra], [rb]);
+        let pa = profile_of(&profiles, &alone_a);
+        let pb = profile_of(&profiles, &alone_b);
         let clash = pa.iter().any(|&x| {
             pb.iter()
                 .any(|&y| conflict(&features[x as usize], &features[y as usize]))
@@ -95,8 +89,8 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
         joining += 1;
         note(&mut best, a, b, score);
         let root = uf.find(a);
-        let mut merged = pa;
-        for y in pb {
+        let mut merged = take_profile(&mut profiles, ra);
+        for y in take_profile(&mut profiles, rb) {
             let fy = &features[y as usize];
             let same = merged.iter().any(|&x| {
                 let fx = &features[x as usize];
@@ -110,8 +104,6 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
             merged.sort_unstable_by_key(|&x| (tiebreak[x as usize], x));
             merged.truncate(PROFILE_CAP);
         }
-        profiles[ra as usize] = Vec::new();
-        profiles[rb as usize] = Vec::new();
         profiles[root as usize] = merged;
     }
 
@@ -130,6 +122,26 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
         best_score: best,
         guarded_edges: guarded,
         joining_edges: joining,
+    }
+}
+
+/// A cluster's profile, borrowed; `alone` is `[root]`, the profile of a record on its own.
+fn profile_of<'a>(profiles: &'a [Vec<u32>], alone: &'a [u32; 1]) -> &'a [u32] {
+    let p = &profiles[alone[0] as usize];
+    if p.is_empty() {
+        alone
+    } else {
+        p
+    }
+}
+
+/// A cluster's profile, moved out of the table.
+fn take_profile(profiles: &mut [Vec<u32>], root: u32) -> Vec<u32> {
+    let p = std::mem::take(&mut profiles[root as usize]);
+    if p.is_empty() {
+        vec![root]
+    } else {
+        p
     }
 }
 

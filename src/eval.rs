@@ -770,13 +770,7 @@ pub fn evidence_ceiling(
     }
     let features: Vec<Features> = records
         .par_iter()
-        .map(|r| {
-            let mut ctx = config.context.clone();
-            if let Some(reg) = config.sources.get(&r.source).and_then(|s| s.region) {
-                ctx.region = Some(reg);
-            }
-            Features::from_normalized(&normalize_record(r, &ctx))
-        })
+        .map(|r| Features::from_normalized(&normalize_record(r, &config.context_for(&r.source))))
         .collect();
     // (key, entity, record): records of one entity sharing a key are joined.
     let mut entries: Vec<(u64, u32, u32)> = features

@@ -137,7 +137,7 @@ fn display_name(r: &Record) -> Option<String> {
 /// Builds the golden record of one customer from its members.
 pub fn golden(members: &[Member<'_>]) -> GoldenRecord {
     let mut g = GoldenRecord::default();
-    if let Some(((first, last), i)) = pick(members, |m| {
+    if let Some(((_, last), i)) = pick(members, |m| {
         m.normalized
             .name
             .as_ref()
@@ -155,7 +155,6 @@ pub fn golden(members: &[Member<'_>]) -> GoldenRecord {
         .into_iter()
         .flatten()
         .collect();
-        let _ = first;
         g.name_latin = (!latin.is_empty()).then(|| latin.join(" "));
     }
     g.birth_date = pick(members, |m| m.normalized.birth_date.map(|d| d.iso())).map(|x| x.0);

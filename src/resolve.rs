@@ -107,6 +107,16 @@ impl Config {
         c
     }
 
+    /// The normalisation context of records from `source`: the config's context, with the
+    /// source's default region when it has one.
+    pub fn context_for(&self, source: &str) -> Context {
+        let mut c = self.context.clone();
+        if let Some(r) = self.sources.get(source).and_then(|s| s.region) {
+            c.region = Some(r);
+        }
+        c
+    }
+
     fn check(&self) -> Result<()> {
         if !(self.match_probability > 0.0 && self.match_probability < 1.0) {
             return Err(Error::config(
@@ -290,16 +300,7 @@ pub fn resolve_with_progress(
         .enumerate()
         .map(|(i, s)| (s.as_str(), i as u32))
         .collect();
-    let contexts: Vec<Context> = source_names
-        .iter()
-        .map(|s| {
-            let mut c = config.context.clone();
-            if let Some(r) = config.sources.get(s).and_then(|sc| sc.region) {
-                c.region = Some(r);
-            }
-            c
-        })
-        .collect();
+    let contexts: Vec<Context> = source_names.iter().map(|s| config.context_for(s)).collect();
     let sources: Vec<u32> = records
         .iter()
         .map(|r| source_index[r.source.as_str()])

@@ -38,7 +38,7 @@ use crate::compare::{compare, conflict, Features, Key, KeyFrequency, KeyKind};
 use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_bytes, mix};
 use crate::model::{log2_odds, Model};
-use crate::normalize::{normalize_record, Context, FieldKind, NormalizedRecord};
+use crate::normalize::{normalize_record, FieldKind, NormalizedRecord};
 use crate::resolve::record_hash;
 use crate::{Config, CustomerId, Error, Record, Result};
 
@@ -215,14 +215,6 @@ fn shares_key(a: &[u64], b: &[u64]) -> bool {
 const CHECK_CAP: usize = 64;
 
 impl State {
-    fn context(&self, source: &str) -> Context {
-        let mut c = self.config.context.clone();
-        if let Some(r) = self.config.sources.get(source).and_then(|s| s.region) {
-            c.region = Some(r);
-        }
-        c
-    }
-
     fn limit(&self, rule: Rule) -> usize {
         if rule.key_kind().is_some() {
             self.config.blocking.max_identifier_block
@@ -294,7 +286,7 @@ impl State {
         if self.track_population {
             self.model.records = self.by_ext.len() as u64 + 1;
         }
-        let ctx = self.context(&record.source);
+        let ctx = self.config.context_for(&record.source);
         let normalized = normalize_record(&record, &ctx);
         let features = Features::from_normalized(&normalized);
         let mut keys = Vec::new();
@@ -927,7 +919,7 @@ impl Resolver {
 impl State {
     /// Re-inserts a saved record into a known customer, rebuilding its indexes.
     fn restore(&mut self, record: Record, customer: u64) {
-        let ctx = self.context(&record.source);
+        let ctx = self.config.context_for(&record.source);
         let normalized = normalize_record(&record, &ctx);
         let features = Features::from_normalized(&normalized);
         let mut keys = Vec::new();

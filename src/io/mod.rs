@@ -726,12 +726,18 @@ pub fn read_csv_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> {
     read_csv_named(data, opts, &opts.source.clone())
 }
 
-fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
+/// What both readers check first: text in UTF-8, not empty; returns it without a BOM.
+fn text_body<'a>(data: &'a [u8], input: &str) -> Result<&'a [u8]> {
     check_text(data, input)?;
     let data = strip_bom(data);
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(Some(input.into()), None, "the file is empty"));
     }
+    Ok(data)
+}
+
+fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
+    let data = text_body(data, input)?;
     let first_line = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let delimiter = opts
         .delimiter
@@ -898,11 +904,7 @@ pub fn read_jsonl_bytes(data: &[u8], opts: &ReadOptions) -> Result<ReadOutcome> 
 }
 
 fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
-    check_text(data, input)?;
-    let data = strip_bom(data);
-    if data.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::input(Some(input.into()), None, "the file is empty"));
-    }
+    let data = text_body(data, input)?;
     if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(Error::input(
             Some(input.into()),
