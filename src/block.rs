@@ -131,6 +131,11 @@ pub struct BlockingConfig {
     pub max_identifier_block: usize,
     /// A block of a name rule larger than this emits no pairs (a common name in a big city).
     pub max_name_block: usize,
+    /// Most candidate pairs one run may emit, counted per rule before deduplication (what
+    /// blocking holds in memory). Rules are expanded in order; a rule whose pairs would take
+    /// the total past this is skipped whole and reported ([`RuleStats::skipped`]), so the
+    /// result stays a function of the data and the config.
+    pub max_candidate_pairs: u64,
 }
 
 impl Default for BlockingConfig {
@@ -139,6 +144,7 @@ impl Default for BlockingConfig {
             rules: Rule::ALL.to_vec(),
             max_identifier_block: 12,
             max_name_block: 40,
+            max_candidate_pairs: 250_000_000,
         }
     }
 }
@@ -169,6 +175,9 @@ pub struct RuleStats {
     pub pairs: u64,
     /// Blocks set aside as hubs.
     pub hubs: u64,
+    /// The rule's pairs were not emitted: they would have taken the run past
+    /// [`BlockingConfig::max_candidate_pairs`].
+    pub skipped: bool,
 }
 
 /// The output of blocking.
@@ -219,6 +228,7 @@ pub fn block(
     };
 
     let mut all_pairs: Vec<u64> = Vec::new();
+    let mut emitted: u64 = 0;
     for &rule in &config.rules {
         let limit = if rule.key_kind().is_some() {
             config.max_identifier_block
@@ -278,6 +288,12 @@ pub fn block(
                 .collect();
             out.frequencies.extend(people);
         }
+        if emitted.saturating_add(stats.pairs) > config.max_candidate_pairs {
+            stats.skipped = true;
+            out.rules.push(stats);
+            continue;
+        }
+        emitted += stats.pairs;
         let pairs: Vec<u64> = groups
             .par_iter()
             .filter(|&&(s, e)| e - s <= limit)

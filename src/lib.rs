@@ -31,6 +31,7 @@
 //! - [`golden`]: survivorship into golden records.
 //! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
 //! - [`resolver`]: the incremental [`resolver::Resolver`] for CRM embedding (stable IDs, save/load).
+//! - [`privacy`]: privacy-preserving mode, identifiers as keyed hashes (HMAC-SHA-256).
 //! - [`io`]: reading CSV / JSON Lines exports with column mapping and reported skips; writers.
 //! - [`eval`]: match-quality metrics (pairwise, B-cubed, cluster shape) against a truth.
 //! - [`synth`]: a seeded generator of omnichannel customer exports with ground truth.
@@ -48,6 +49,7 @@ mod hash;
 pub mod io;
 pub mod model;
 pub mod normalize;
+pub mod privacy;
 pub mod record;
 pub mod resolve;
 pub mod resolver;

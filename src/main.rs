@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use omnilink::io::{self, describe_headers, Column, ReadOptions, Skip};
+use omnilink::privacy::{IdentifierKey, MIN_KEY_BYTES};
 use omnilink::{Config, Error, Record};
 
 /// The bundled sample export, used when `resolve` gets no input.
@@ -112,6 +113,15 @@ struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Privacy-preserving mode: read the identifier key from this file (its text, trimmed;
+    /// at least 16 bytes). Identifiers are then blocked and compared only as keyed hashes
+    /// (HMAC-SHA-256), and `hmac-sha256:` tokens from another party's export match them.
+    #[arg(long, value_name = "PATH", conflicts_with = "key_env")]
+    key_file: Option<PathBuf>,
+    /// Privacy-preserving mode with the key in this environment variable (its name, not the
+    /// key: the key never appears on the command line).
+    #[arg(long, value_name = "VAR")]
+    key_env: Option<String>,
     /// Allow identifier values in messages (off by default: logs carry no personal data).
     /// Today this only lets a header cell that looks like a value be quoted.
     #[arg(long)]
@@ -261,6 +271,27 @@ fn sample_inputs() -> Result<Vec<PathBuf>, Failure> {
     Ok(files)
 }
 
+/// The identifier key from `--key-file` or `--key-env`, if either is given. Messages name the
+/// file or the variable, never the key.
+fn identifier_key(args: &InputArgs) -> Result<Option<IdentifierKey>, Failure> {
+    let text = if let Some(p) = &args.key_file {
+        std::fs::read_to_string(p).map_err(|e| Failure::from(Error::io(Some(p.clone()), e)))?
+    } else if let Some(var) = &args.key_env {
+        std::env::var(var).map_err(|_| {
+            usage(format!(
+                "--key-env: the environment variable `{var}` is not set or not UTF-8"
+            ))
+        })?
+    } else {
+        return Ok(None);
+    };
+    IdentifierKey::new(&text).map(Some).map_err(|_| {
+        bad_input(format!(
+            "the identifier key must be at least {MIN_KEY_BYTES} bytes long"
+        ))
+    })
+}
+
 fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
     let t = Instant::now();
     let file: FileConfig = match &args.config {
@@ -301,6 +332,9 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         config.context.candidate_regions = list.into();
     } else if config.context.candidate_regions.is_empty() {
         config.context.candidate_regions = omnilink::normalize::Region::MARKETS.to_vec().into();
+    }
+    if let Some(key) = identifier_key(args)? {
+        config.identifier_key = Some(key);
     }
     let mut columns = file.input.columns;
     for spec in &args.columns {
@@ -501,12 +535,36 @@ fn summary_text(s: &Summary<'_>, out: &Path) -> String {
         if let Some(rule) = r.rule {
             line!(
                 t,
-                "    {:<22} pairs {:>9}   hubs {}",
+                "    {:<22} pairs {:>9}   hubs {}{}",
                 rule.as_str(),
                 r.pairs,
-                r.hubs
+                r.hubs,
+                if r.skipped {
+                    "   SKIPPED: over the pair limit"
+                } else {
+                    ""
+                }
             );
         }
+    }
+    let skipped: Vec<&str> = st
+        .rules
+        .iter()
+        .filter(|r| r.skipped)
+        .filter_map(|r| r.rule.map(|r| r.as_str()))
+        .collect();
+    if !skipped.is_empty() {
+        line!(
+            t,
+            "  pair limit       rules not expanded: {} (blocking.max_candidate_pairs)",
+            skipped.join(", ")
+        );
+    }
+    if st.identifier_key {
+        line!(
+            t,
+            "  privacy mode     identifiers compared as keyed hashes only"
+        );
     }
     line!(
         t,

@@ -28,6 +28,7 @@ use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_str, mix};
 use crate::model::{log2_odds, Explanation, Model};
 use crate::normalize::{normalize_record, Context, NormalizedRecord, Region};
+use crate::privacy::IdentifierKey;
 use crate::{Error, Record, RecordId, Result};
 
 /// Settings of one source (channel).
@@ -80,6 +81,9 @@ pub struct Config {
     /// tell matches from non-matches, and the starting model is better than a guess on a
     /// handful of pairs.
     pub min_training_pairs: usize,
+    /// Privacy-preserving mode: with a key, identifiers are blocked and compared only as
+    /// keyed hashes ([`crate::privacy`]).
+    pub identifier_key: Option<IdentifierKey>,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             em_sample_pairs: 2_000_000,
             em_iterations: 100,
             min_training_pairs: 5_000,
+            identifier_key: None,
         }
     }
 }
@@ -126,9 +131,21 @@ impl Config {
         if self.blocking.max_identifier_block < 2 || self.blocking.max_name_block < 2 {
             return Err(Error::config("block limits must be at least 2"));
         }
+        // Each sampled pair is held in memory at once.
+        if self.u_sample_pairs > MAX_U_SAMPLE_PAIRS {
+            return Err(Error::config(format!(
+                "u_sample_pairs must be at most {MAX_U_SAMPLE_PAIRS}"
+            )));
+        }
+        if let Some(k) = &self.identifier_key {
+            k.check()?;
+        }
         Ok(())
     }
 }
+
+/// Most random pairs [`Config::u_sample_pairs`] may ask for.
+pub const MAX_U_SAMPLE_PAIRS: usize = 50_000_000;
 
 /// A stable customer ID: `C` and 16 hex digits, a function of the customer's records.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -196,6 +213,8 @@ pub struct Stats {
     pub cluster_sizes: BTreeMap<u32, u64>,
     /// Wall time per stage, in milliseconds.
     pub stage_ms: BTreeMap<String, f64>,
+    /// Identifiers were blocked and compared as keyed hashes ([`Config::identifier_key`]).
+    pub identifier_key: bool,
 }
 
 /// The result of [`resolve`].
@@ -288,6 +307,7 @@ pub fn resolve_with_progress(
     }
     let mut stats = Stats {
         records: records.len() as u64,
+        identifier_key: config.identifier_key.is_some(),
         ..Stats::default()
     };
 
@@ -316,7 +336,7 @@ pub fn resolve_with_progress(
         .collect();
     let features: Vec<Features> = normalized
         .par_iter()
-        .map(Features::from_normalized)
+        .map(|n| crate::privacy::features(n, config.identifier_key.as_ref()))
         .collect();
     let tiebreak: Vec<u64> = records.par_iter().map(record_hash).collect();
     for n in &normalized {

@@ -288,7 +288,7 @@ impl State {
         }
         let ctx = self.config.context_for(&record.source);
         let normalized = normalize_record(&record, &ctx);
-        let features = Features::from_normalized(&normalized);
+        let features = crate::privacy::features(&normalized, self.config.identifier_key.as_ref());
         let mut keys = Vec::new();
         let mut candidates: Vec<u32> = Vec::new();
         for &rule in &self.config.blocking.rules {
@@ -660,6 +660,23 @@ impl Resolver {
             FieldKind::Social => social::normalize(raw, ctx).ok().map(|v| social_key(&v)),
             _ => None,
         };
+        let key = match &st.config.identifier_key {
+            // In privacy mode the postings hold keyed hashes: key the value the same way.
+            Some(secret) if key.is_some() => {
+                let probe = match kind {
+                    FieldKind::Phone => Record::new("", "").phone(raw),
+                    FieldKind::Email => Record::new("", "").email(raw),
+                    FieldKind::Card => Record::new("", "").card(raw),
+                    FieldKind::Device => Record::new("", "").device(raw),
+                    _ => Record::new("", "").social(ctx.social_network, raw),
+                };
+                let n = normalize_record(&probe, ctx);
+                let f = crate::privacy::features(&n, Some(secret));
+                key.and_then(|k| k.kind())
+                    .and_then(|kind| f.keys_of(kind).next())
+            }
+            _ => key,
+        };
         let Some(key) = key else {
             return Vec::new();
         };
@@ -921,7 +938,7 @@ impl State {
     fn restore(&mut self, record: Record, customer: u64) {
         let ctx = self.config.context_for(&record.source);
         let normalized = normalize_record(&record, &ctx);
-        let features = Features::from_normalized(&normalized);
+        let features = crate::privacy::features(&normalized, self.config.identifier_key.as_ref());
         let mut keys = Vec::new();
         for &rule in &self.config.blocking.rules {
             rule.keys(&features, &mut keys);

@@ -58,6 +58,8 @@ pub enum Reject {
     Ambiguous,
     /// Longer than any real value of this kind; not parsed further.
     TooLong,
+    /// One value too many in a multi-valued cell ([`Limits::max_values_per_field`]).
+    TooMany,
 }
 
 impl Reject {
@@ -69,6 +71,7 @@ impl Reject {
             Reject::Invalid => "invalid",
             Reject::Ambiguous => "ambiguous",
             Reject::TooLong => "too_long",
+            Reject::TooMany => "too_many",
         }
     }
 }
@@ -165,6 +168,44 @@ pub struct Context {
     /// The network a bare social handle belongs to, when the column says so
     /// (an `instagram` column); `None` leaves bare handles with an unknown network.
     pub social_network: Option<Network>,
+    /// Caps on what one record may hold, so one pathological export cannot cost unbounded
+    /// time or memory.
+    pub limits: Limits,
+}
+
+/// Caps applied by [`normalize_record`] to each record.
+///
+/// ```
+/// use omnilink::normalize::{normalize_record, Context, Reject};
+/// use omnilink::Record;
+/// let mut ctx = Context::new();
+/// ctx.limits.max_values_per_field = 2;
+/// let r = Record::new("1", "crm").email("a@x.ru; b@y.ru; c@z.ru");
+/// let n = normalize_record(&r, &ctx);
+/// assert_eq!(n.emails.len(), 2);
+/// assert_eq!(n.rejects[0].1, Reject::TooMany);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Limits {
+    /// A field (one cell, before it is split into values) longer than this many bytes is
+    /// rejected whole as [`Reject::TooLong`]. Each value is further capped at
+    /// [`MAX_RAW_LEN`] bytes by the normalisers.
+    pub max_field_bytes: usize,
+    /// At most this many values are read from one field (all the cells of one kind of a
+    /// record together, after splitting on `,` `;` `|` and new lines); the rest are
+    /// rejected as [`Reject::TooMany`].
+    pub max_values_per_field: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_field_bytes: 64 * 1024,
+            max_values_per_field: 32,
+        }
+    }
 }
 
 impl Context {

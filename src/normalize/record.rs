@@ -4,8 +4,9 @@ use serde::Serialize;
 
 use super::{
     card, city, date, device, email, name, phone, social, BirthDate, Card, City, Context, DeviceId,
-    Email, FieldKind, Name, Phone, Region, Reject, Script, Social,
+    Email, FieldKind, Limits, Name, Phone, Region, Reject, Script, Social,
 };
+use crate::privacy::{looks_like_token, Token};
 use crate::Record;
 
 /// A record's identifiers in canonical form, plus what was rejected and why.
@@ -32,6 +33,8 @@ pub struct NormalizedRecord {
     pub region: Option<Region>,
     /// Every value that was not kept, by field kind and reason (never the value).
     pub rejects: Vec<(FieldKind, Reject)>,
+    /// Identifiers that arrived as keyed hashes ([`crate::privacy`]), deduplicated.
+    pub tokens: Vec<Token>,
 }
 
 /// Splits a cell that may hold several values (`"+7 912 ..., +7 903 ..."`) on `,` `;` `|`
@@ -58,6 +61,42 @@ pub fn split_values(cell: &str) -> impl Iterator<Item = &str> {
     one.into_iter()
         .chain(many.into_iter().flatten())
         .filter(|s| !s.is_empty())
+}
+
+/// Calls `f` on the values of the cells of one field, within `limits`: a cell longer than
+/// `max_field_bytes` is rejected whole as too long; values past `max_values_per_field` are
+/// not looked at, and reported once as too many.
+fn each_value<'a>(
+    cells: impl Iterator<Item = &'a str>,
+    limits: &Limits,
+    kind: FieldKind,
+    rejects: &mut Vec<(FieldKind, Reject)>,
+    mut f: impl FnMut(&'a str) -> Result<(), Reject>,
+) {
+    let mut seen = 0usize;
+    for cell in cells {
+        if cell.len() > limits.max_field_bytes {
+            rejects.push((kind, Reject::TooLong));
+            continue;
+        }
+        for raw in split_values(cell) {
+            if seen == limits.max_values_per_field {
+                rejects.push((kind, Reject::TooMany));
+                return;
+            }
+            seen += 1;
+            if let Err(e) = f(raw) {
+                rejects.push((kind, e));
+            }
+        }
+    }
+}
+
+/// Keeps a token; a value that starts like one but is malformed is invalid.
+fn token(raw: &str, out: &mut Vec<Token>) -> Result<(), Reject> {
+    let t = Token::parse(raw).ok_or(Reject::Invalid)?;
+    push_unique(out, t);
+    Ok(())
 }
 
 fn push_unique<T: PartialEq>(out: &mut Vec<T>, v: T) {
@@ -132,38 +171,57 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
     } else {
         ctx
     };
-    for cell in &record.phones {
-        for raw in split_values(cell) {
-            match phone::normalize(raw, pctx) {
-                Ok(p) => push_unique(&mut out.phones, p),
-                Err(e) => reject(FieldKind::Phone, e),
+    let limits = &ctx.limits;
+    each_value(
+        record.phones.iter().map(String::as_str),
+        limits,
+        FieldKind::Phone,
+        &mut rejects,
+        |raw| {
+            if looks_like_token(raw) {
+                return token(raw, &mut out.tokens);
             }
-        }
-    }
-    for cell in &record.emails {
-        for raw in split_values(cell) {
-            match email::normalize(raw, ctx) {
-                Ok(v) => push_unique(&mut out.emails, v),
-                Err(e) => reject(FieldKind::Email, e),
+            phone::normalize(raw, pctx).map(|v| push_unique(&mut out.phones, v))
+        },
+    );
+    each_value(
+        record.emails.iter().map(String::as_str),
+        limits,
+        FieldKind::Email,
+        &mut rejects,
+        |raw| {
+            if looks_like_token(raw) {
+                return token(raw, &mut out.tokens);
             }
-        }
-    }
-    for cell in &record.cards {
-        for raw in split_values(cell) {
-            match card::normalize(raw, ctx) {
-                Ok(v) => push_unique(&mut out.cards, v),
-                Err(e) => reject(FieldKind::Card, e),
+            email::normalize(raw, ctx).map(|v| push_unique(&mut out.emails, v))
+        },
+    );
+    each_value(
+        record.cards.iter().map(String::as_str),
+        limits,
+        FieldKind::Card,
+        &mut rejects,
+        |raw| {
+            if looks_like_token(raw) {
+                return token(raw, &mut out.tokens);
             }
-        }
-    }
-    for cell in &record.devices {
-        for raw in split_values(cell) {
-            match device::normalize(raw, ctx) {
-                Ok(v) => push_unique(&mut out.devices, v),
-                Err(e) => reject(FieldKind::Device, e),
+            card::normalize(raw, ctx).map(|v| push_unique(&mut out.cards, v))
+        },
+    );
+    each_value(
+        record.devices.iter().map(String::as_str),
+        limits,
+        FieldKind::Device,
+        &mut rejects,
+        |raw| {
+            if looks_like_token(raw) {
+                return token(raw, &mut out.tokens);
             }
-        }
-    }
+            device::normalize(raw, ctx).map(|v| push_unique(&mut out.devices, v))
+        },
+    );
+    // Social values are read per cell, each with its column's network.
+    let mut social_values = 0usize;
     for input in &record.socials {
         let sctx;
         let c = if input.network.is_some() && input.network != ctx.social_network {
@@ -172,11 +230,25 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         } else {
             ctx
         };
-        for raw in split_values(&input.value) {
-            match social::normalize(raw, c) {
-                Ok(v) => push_unique(&mut out.socials, v),
-                Err(e) => reject(FieldKind::Social, e),
-            }
+        let room = limits.max_values_per_field.saturating_sub(social_values);
+        let mut capped = *limits;
+        capped.max_values_per_field = room;
+        let before = rejects.len();
+        each_value(
+            std::iter::once(input.value.as_str()),
+            &capped,
+            FieldKind::Social,
+            &mut rejects,
+            |raw| {
+                social_values += 1;
+                if looks_like_token(raw) {
+                    return token(raw, &mut out.tokens);
+                }
+                social::normalize(raw, c).map(|v| push_unique(&mut out.socials, v))
+            },
+        );
+        if rejects[before..].contains(&(FieldKind::Social, Reject::TooMany)) {
+            break;
         }
     }
     out.rejects = rejects;
