@@ -92,9 +92,16 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
         let mut merged = take_profile(&mut profiles, ra);
         for y in take_profile(&mut profiles, rb) {
             let fy = &features[y as usize];
+            // A member is left out of the profile only when one already in it is the same
+            // for every field `conflict` reads: then either stands for the other, and the
+            // guard does not depend on which one came first (on the input order).
             let same = merged.iter().any(|&x| {
                 let fx = &features[x as usize];
-                fx.first_root == fy.first_root && fx.dob == fy.dob
+                fx.first_root == fy.first_root
+                    && fx.dob == fy.dob
+                    && fx.first == fy.first
+                    && fx.last == fy.last
+                    && fx.abjad == fy.abjad
             });
             if !same {
                 merged.push(y);
