@@ -325,11 +325,18 @@ fn guard_does_not_depend_on_which_lookalike_came_first() {
         [6, 4, 0, 3, 1],
         [7, 5, 7, 3, 0],
     ];
-    let recs: Vec<Record> = picks.iter().enumerate().map(|(i, p)| record(i, p)).collect();
+    let recs: Vec<Record> = picks
+        .iter()
+        .enumerate()
+        .map(|(i, p)| record(i, p))
+        .collect();
     let config = Config::default();
     let base = assignment(&recs, &config, 1);
     let customers: BTreeSet<&String> = base.values().collect();
-    assert!(customers.len() >= 2, "r0 and r2 contradict: never one customer");
+    assert!(
+        customers.len() >= 2,
+        "r0 and r2 contradict: never one customer"
+    );
     let mut perm: Vec<usize> = (0..recs.len()).collect();
     // Heap's algorithm, iteratively: every permutation once.
     let mut c = vec![0usize; perm.len()];

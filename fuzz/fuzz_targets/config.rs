@@ -9,12 +9,27 @@ use omnilink::{resolve, Config, Record};
 
 fn records() -> Vec<Record> {
     vec![
-        Record::new("1", "store").phone("8 912 345-67-89").full_name("Анна Петрова"),
-        Record::new("2", "web").phone("+7 912 345 67 89").email("anna.petrova@gmail.com"),
-        Record::new("3", "app").email("AnnaPetrova+shop@gmail.com").country("RU"),
-        Record::new("4", "store").card("LC-0012 3457").full_name("Ivan Sidorov").birth_date("1990-03-04"),
-        Record::new("5", "crm").card("0012-3457").first_name("Ivan").last_name("Sidorov").city("Moscow"),
-        Record::new("6", "app").device("6ba7b810-9dad-11d1-80b4-00c04fd430c8").birth_date("04.03.1990"),
+        Record::new("1", "store")
+            .phone("8 912 345-67-89")
+            .full_name("Анна Петрова"),
+        Record::new("2", "web")
+            .phone("+7 912 345 67 89")
+            .email("anna.petrova@gmail.com"),
+        Record::new("3", "app")
+            .email("AnnaPetrova+shop@gmail.com")
+            .country("RU"),
+        Record::new("4", "store")
+            .card("LC-0012 3457")
+            .full_name("Ivan Sidorov")
+            .birth_date("1990-03-04"),
+        Record::new("5", "crm")
+            .card("0012-3457")
+            .first_name("Ivan")
+            .last_name("Sidorov")
+            .city("Moscow"),
+        Record::new("6", "app")
+            .device("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+            .birth_date("04.03.1990"),
     ]
 }
 

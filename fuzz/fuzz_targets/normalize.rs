@@ -47,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
     match kind {
         0 => {
             if let Ok(p) = phone::normalize(raw, &ctx) {
-                assert_eq!(phone::normalize(&p.e164(), &ctx), Ok(p), "phone not idempotent");
+                assert_eq!(
+                    phone::normalize(&p.e164(), &ctx),
+                    Ok(p),
+                    "phone not idempotent"
+                );
             }
         }
         1 => {
@@ -93,13 +97,21 @@ fuzz_target!(|data: &[u8]| {
         }
         6 => {
             if let Ok(d) = date::normalize(raw, &ctx) {
-                assert_eq!(date::normalize(&d.iso(), &ctx), Ok(d), "date not idempotent");
+                assert_eq!(
+                    date::normalize(&d.iso(), &ctx),
+                    Ok(d),
+                    "date not idempotent"
+                );
             }
         }
         7 => {
             if let Ok(c) = city::normalize(raw, &ctx) {
                 let _ = c.region();
-                assert_eq!(city::normalize(c.as_str(), &ctx), Ok(c), "city not idempotent");
+                assert_eq!(
+                    city::normalize(c.as_str(), &ctx),
+                    Ok(c),
+                    "city not idempotent"
+                );
             }
         }
         _ => {

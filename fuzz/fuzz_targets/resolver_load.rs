@@ -52,7 +52,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let bytes = if mode % 2 == 1 { seal(rest) } else { rest.to_vec() };
+    let bytes = if mode % 2 == 1 {
+        seal(rest)
+    } else {
+        rest.to_vec()
+    };
     let Ok(resolver) = Resolver::from_bytes(&bytes) else {
         return;
     };
@@ -64,7 +68,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = resolver.customer(customer);
     }
     let _ = resolver.lookup(FieldKind::Phone, "+7 912 345 67 89");
-    let _ = resolver.add(Record::new("fuzz-1", "web").phone("+7 912 345 67 89").full_name("Anna Petrova"));
+    let _ = resolver.add(
+        Record::new("fuzz-1", "web")
+            .phone("+7 912 345 67 89")
+            .full_name("Anna Petrova"),
+    );
     if let Some(((source, id), _)) = assignments.first() {
         let _ = resolver.remove(source, id);
     }
