@@ -2,12 +2,12 @@
 //!
 //! | property | cases |
 //! |---|---|
-//! | partition and customer IDs identical on 1, 2 and 8 threads and under a permutation | 256 |
-//! | scores symmetric, `score(a, b) == score(b, a)`, pair by pair on synthetic data | 64 |
-//! | read = resolved + skipped, every record in exactly one customer (CSV with damage) | 256 |
-//! | every normaliser total and idempotent on arbitrary text, all contexts | 2048 |
-//! | `normalize_record` total on arbitrary records | 512 |
-//! | keyed (privacy) mode gives the clear partition | 128 |
+//! | partition and customer IDs identical on 1, 2 and 8 threads and under a permutation | 1024 |
+//! | scores symmetric, `score(a, b) == score(b, a)`, pair by pair on synthetic data | 128 |
+//! | read = resolved + skipped, every record in exactly one customer (CSV with damage) | 512 |
+//! | every normaliser total and idempotent on arbitrary text, all contexts | 8192 |
+//! | `normalize_record` total on arbitrary records | 2048 |
+//! | keyed (privacy) mode gives the clear partition | 256 |
 //!
 //! `PROPTEST_CASES` overrides every count (a long hunt: `PROPTEST_CASES=100000`).
 
@@ -107,7 +107,7 @@ fn cases(default: u32) -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
+    #![proptest_config(ProptestConfig::with_cases(cases(1024)))]
 
     #[test]
     fn partition_is_order_and_thread_independent(recs in records(), seed in any::<u64>()) {
@@ -126,7 +126,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
+    #![proptest_config(ProptestConfig::with_cases(cases(128)))]
 
     /// `score(a, b) == score(b, a)` on realistic records, pair by pair.
     #[test]
@@ -179,7 +179,7 @@ fn row() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
+    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
 
     #[test]
     fn every_row_is_read_or_skipped_and_every_record_resolved(
@@ -235,7 +235,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(2048)))]
+    #![proptest_config(ProptestConfig::with_cases(cases(8192)))]
 
     #[test]
     fn every_normaliser_is_total_and_idempotent(s in text(), ctx in context()) {
@@ -272,7 +272,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
+    #![proptest_config(ProptestConfig::with_cases(cases(2048)))]
 
     #[test]
     fn normalize_record_is_total(fields in prop::collection::vec(text(), 14), ctx in context()) {
@@ -300,7 +300,7 @@ proptest! {
 // Privacy-preserving mode.
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(128)))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn keyed_mode_gives_the_clear_partition(recs in records()) {
