@@ -453,3 +453,44 @@ fn pseudonymized_export_resolves_like_the_clear_one() {
     // Without the key, the token file still resolves (tokens match tokens) the same way.
     assert_eq!(clear, memberships(&tokens, "tokens-no-key", false));
 }
+
+/// The incremental resolver in keyed mode: a token joins the clear record it stands for,
+/// and `lookup` by a raw value finds the customer through its keyed hash.
+#[test]
+fn resolver_in_keyed_mode() {
+    use omnilink::normalize::FieldKind;
+    use omnilink::resolver::Resolver;
+    let key = IdentifierKey::new("resolver key, sixteen+ bytes").unwrap();
+    let mut cfg = Config::for_region("RU");
+    cfg.identifier_key = Some(key.clone());
+    let r = Resolver::new(cfg.clone());
+    let clear = Record::new("1", "bank")
+        .phone("8 912 345-67-89")
+        .full_name("Анна Петрова");
+    let a = r.add(clear.clone()).unwrap();
+    let token = pseudonymize(
+        &Record::new("7", "shop")
+            .phone("+7 (912) 345 67 89")
+            .full_name("Анна Петрова"),
+        &cfg.context_for("shop"),
+        &key,
+    );
+    let b = r.add(token).unwrap();
+    assert_eq!(a.customer, b.customer);
+    assert_eq!(
+        r.lookup(FieldKind::Phone, "+79123456789"),
+        vec![a.customer.clone()]
+    );
+    assert!(r.lookup(FieldKind::Phone, "+79030000000").is_empty());
+    // A resolver without the key keeps them apart (its keys are of the clear values).
+    let plain = Resolver::new(Config::for_region("RU"));
+    let c = plain.add(clear).unwrap();
+    let d = plain
+        .add(pseudonymize(
+            &Record::new("7", "shop").phone("+79123456789"),
+            &cfg.context_for("shop"),
+            &key,
+        ))
+        .unwrap();
+    assert_ne!(c.customer, d.customer);
+}
