@@ -619,7 +619,7 @@ fn run_pseudonymize(input: &InputArgs, out: &Path) -> Result<(), Failure> {
     let Some(key) = &loaded.config.identifier_key else {
         return Err(usage("pseudonymize needs --key-file or --key-env"));
     };
-    progress.stage("pseudonymizing");
+    progress.stage("pseudonymising");
     let records: Vec<Record> = {
         use rayon::prelude::*;
         loaded
@@ -638,7 +638,7 @@ fn run_pseudonymize(input: &InputArgs, out: &Path) -> Result<(), Failure> {
         .map_err(|e| bad_input(format!("{}: {e}", out.display())))?;
     progress.finish();
     eprintln!(
-        "omnilink: {} records pseudonymized into {} ({} rows skipped)",
+        "omnilink: {} records pseudonymised into {} ({} rows skipped)",
         data.records.len(),
         out.display(),
         loaded.skipped.len()

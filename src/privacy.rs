@@ -6,7 +6,9 @@
 //! hash is used to block and compare. Two parties who share the key (and nothing else) can
 //! each turn their export into tokens with [`pseudonymize`] and exchange those: a token
 //! matches the same value written in clear on the other side, and nobody who lacks the key can
-//! recover or test a phone number or an e-mail address from it.
+//! recover or test a phone number or an e-mail address from it. (Whoever holds the key can:
+//! phone numbers are few enough to hash them all. The key keeps identifiers from outsiders,
+//! not from the other party.)
 //!
 //! Exact-identifier matching is unchanged: two values are equal in clear exactly when their
 //! tokens are equal (up to a 2^-56 chance of a collision of the 56-bit keys the pipeline

@@ -400,7 +400,7 @@ fn keyed_mode_gives_the_clear_partition() {
 /// The two-party workflow on the command line: one side's export as tokens only, resolved
 /// with the key, gives the clear run's memberships; the token file holds no identifier.
 #[test]
-fn pseudonymized_export_resolves_like_the_clear_one() {
+fn pseudonymised_export_resolves_like_the_clear_one() {
     let data = synth::generate(&synth::Config::new(300, 31)).unwrap();
     let secrets = all_secrets(&data.records);
     let dir = Dir::new("two-party");
