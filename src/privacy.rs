@@ -308,6 +308,23 @@ mod tests {
     }
 
     #[test]
+    fn records_carry_tokens_and_reject_malformed_ones() {
+        use crate::normalize::{FieldKind, Reject};
+        let good = format!("hmac-sha256:phone:{}", "0f".repeat(32));
+        let bad = format!("hmac-sha256:phone:{}", "0f".repeat(30));
+        let r = Record::new("1", "s").phone(format!("{good}; {bad}; {good}"));
+        let n = normalize_record(&r, &Context::new());
+        assert_eq!(n.tokens.len(), 1, "deduplicated");
+        assert!(n.phones.is_empty());
+        assert_eq!(n.rejects, [(FieldKind::Phone, Reject::Invalid)]);
+        assert_eq!(format!("{:?}", n.tokens), "[Token(phone)]");
+        // Without a key a token is a key of its own; with one, too (it is already keyed).
+        let f = features(&n, None);
+        assert_eq!(f.keys, vec![n.tokens[0].key()]);
+        assert_eq!(features(&n, Some(&key())).keys, f.keys);
+    }
+
+    #[test]
     fn keys_depend_on_the_key_and_the_kind() {
         let n = normalize_record(
             &Record::new("1", "s").phone("+79123456789"),

@@ -220,9 +220,10 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
             device::normalize(raw, ctx).map(|v| push_unique(&mut out.devices, v))
         },
     );
-    // Social values are read per cell, each with its column's network.
+    // Social values are read per cell, each with its column's network; the caps are those of
+    // `each_value`, across the cells.
     let mut social_values = 0usize;
-    for input in &record.socials {
+    'socials: for input in &record.socials {
         let sctx;
         let c = if input.network.is_some() && input.network != ctx.social_network {
             sctx = ctx.clone().social_network(input.network);
@@ -230,25 +231,24 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         } else {
             ctx
         };
-        let room = limits.max_values_per_field.saturating_sub(social_values);
-        let mut capped = *limits;
-        capped.max_values_per_field = room;
-        let before = rejects.len();
-        each_value(
-            std::iter::once(input.value.as_str()),
-            &capped,
-            FieldKind::Social,
-            &mut rejects,
-            |raw| {
-                social_values += 1;
-                if looks_like_token(raw) {
-                    return token(raw, &mut out.tokens);
-                }
+        if input.value.len() > limits.max_field_bytes {
+            rejects.push((FieldKind::Social, Reject::TooLong));
+            continue;
+        }
+        for raw in split_values(&input.value) {
+            if social_values == limits.max_values_per_field {
+                rejects.push((FieldKind::Social, Reject::TooMany));
+                break 'socials;
+            }
+            social_values += 1;
+            let kept = if looks_like_token(raw) {
+                token(raw, &mut out.tokens)
+            } else {
                 social::normalize(raw, c).map(|v| push_unique(&mut out.socials, v))
-            },
-        );
-        if rejects[before..].contains(&(FieldKind::Social, Reject::TooMany)) {
-            break;
+            };
+            if let Err(e) = kept {
+                rejects.push((FieldKind::Social, e));
+            }
         }
     }
     out.rejects = rejects;
