@@ -44,6 +44,17 @@ pub struct Model {
     pub max_field_weight: f64,
 }
 
+/// `w` limited to `[-limit, limit]`. Unlike `f64::clamp`, never panics: a model read from a
+/// file may hold a negative or NaN limit (then `|limit|` is used, and NaN leaves `w` as is).
+fn cap(w: f64, limit: f64) -> f64 {
+    let limit = limit.abs();
+    if limit.is_nan() {
+        w
+    } else {
+        w.max(-limit).min(limit)
+    }
+}
+
 /// The weight of one field in a pair's score: a bar of a waterfall chart.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct FieldWeight {
@@ -149,7 +160,10 @@ impl Model {
             return 0.0;
         }
         let (f, l) = (field as usize, level as usize);
-        log2_ratio(self.m[f][l], self.u[f][l]).clamp(-self.max_field_weight, self.max_field_weight)
+        cap(
+            log2_ratio(self.m[f][l], self.u[f][l]),
+            self.max_field_weight,
+        )
     }
 
     /// The weight of an exact match on a value that `frequency` people (identifiers) or
@@ -162,8 +176,10 @@ impl Model {
         } else {
             (frequency as f64 / n).max(self.u[f][Level::Exact as usize])
         };
-        log2_ratio(self.m[f][Level::Exact as usize], u.min(1.0))
-            .clamp(-self.max_field_weight, self.max_field_weight)
+        cap(
+            log2_ratio(self.m[f][Level::Exact as usize], u.min(1.0)),
+            self.max_field_weight,
+        )
     }
 
     fn field_weight(&self, c: &Comparison, field: Field) -> (Level, f64, Option<u32>) {
