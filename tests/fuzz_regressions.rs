@@ -79,8 +79,10 @@ fn odd_weight_caps_do_not_panic() {
         f64::INFINITY,
         -f64::INFINITY,
     ] {
-        let mut model = Model::default();
-        model.max_field_weight = cap;
+        let model = Model {
+            max_field_weight: cap,
+            ..Model::default()
+        };
         let r = Resolver::with_model(Config::for_region("RU"), model);
         for i in 0..3 {
             let rec = Record::new(format!("r{i}"), "web")
