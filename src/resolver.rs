@@ -918,10 +918,22 @@ impl Resolver {
             let mut st = resolver.write();
             st.track_population = track;
             st.next_customer = saved.next_customer;
-            st.customers = saved.customers.into_iter().collect();
+            // Members are derived (rebuilt below from the records); a file that lists some is
+            // not trusted with them, since they index records.
+            st.customers = saved
+                .customers
+                .into_iter()
+                .map(|(k, mut c)| {
+                    c.members.clear();
+                    (k, c)
+                })
+                .collect();
             for (record, customer) in saved.records {
                 if !st.customers.contains_key(&customer) {
                     return Err(Error::format("saved record names an unknown customer"));
+                }
+                if st.by_ext.contains_key(&record_hash(&record)) {
+                    return Err(Error::format("saved state holds a record twice"));
                 }
                 st.restore(record, customer);
             }

@@ -92,3 +92,26 @@ fn odd_weight_caps_do_not_panic() {
         }
     }
 }
+
+/// What the `resolver_load` target does with a loaded resolver, short of adding records.
+fn use_loaded(r: &Resolver) {
+    let _ = (r.len(), r.customer_count(), r.hubs());
+    for ((source, id), customer) in r.assignments() {
+        assert_eq!(r.customer_of(&source, &id).as_ref(), Some(&customer));
+        let _ = r.customer(&customer);
+    }
+}
+
+/// `resolver_load`, 2026-11-23, after 94,214 runs (once the crash above was fixed): a state
+/// whose saved customer listed members of its own (the file format leaves them empty; they
+/// index records and are rebuilt on load) loaded with a member index past the records, and
+/// `customer()` panicked on it.
+#[test]
+fn saved_customer_members_are_not_trusted() {
+    let bytes = as_loaded(&artifact("resolver_load-saved-members"));
+    if let Ok(r) = Resolver::from_bytes(&bytes) {
+        use_loaded(&r);
+        let _ = r.add(Record::new("fuzz-2", "app").email("anna.petrova@gmail.com"));
+        use_loaded(&r);
+    }
+}
