@@ -54,12 +54,15 @@ fn main() {
             ("--match-probability", Some(v)) => {
                 config.match_probability = v.parse().expect("--match-probability P")
             }
+            ("--strict-households", Some(v)) => {
+                config.strict_households = v.parse().expect("--strict-households true|false")
+            }
             ("--config", Some(v)) => {
                 config = toml::from_str(&std::fs::read_to_string(v).expect("read config"))
                     .expect("config")
             }
             _ => {
-                eprintln!("usage: benchmark [--customers N] [--seed S] [--threads N] [--json FILE] [--match-probability P] [--config FILE.toml]");
+                eprintln!("usage: benchmark [--customers N] [--seed S] [--threads N] [--json FILE] [--match-probability P] [--strict-households true|false] [--config FILE.toml]");
                 std::process::exit(2);
             }
         }
