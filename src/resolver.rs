@@ -986,3 +986,50 @@ fn _assert_send_sync() {
     fn is<T: Send + Sync>() {}
     is::<Resolver>();
 }
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    /// A state file around `saved`, as `save` writes it.
+    fn sealed(saved: &Saved) -> Vec<u8> {
+        let bytes = postcard::to_stdvec(saved).unwrap();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&hash_bytes(0xC5, &bytes).to_le_bytes());
+        out.extend_from_slice(&bytes);
+        out
+    }
+
+    fn saved(records: Vec<(Record, u64)>, members: Vec<u32>) -> Saved {
+        Saved {
+            config_json: serde_json::to_string(&Config::for_region("RU")).unwrap(),
+            model: Model::default(),
+            track_population: true,
+            records,
+            customers: vec![(1, CustomerState { seq: 1, members })],
+            next_customer: 2,
+        }
+    }
+
+    /// Found by the `resolver_load` fuzz target: saved members index records, so they are
+    /// rebuilt on load, never read (an index past the records made `customer()` panic).
+    #[test]
+    fn saved_members_are_rebuilt_not_read() {
+        let rec = Record::new("1", "web").phone("+7 912 345 67 89");
+        let r = Resolver::from_bytes(&sealed(&saved(vec![(rec, 1)], vec![36, 0, 7]))).unwrap();
+        assert_eq!(r.len(), 1);
+        for (_, c) in r.assignments() {
+            assert_eq!(r.customer(&c).map(|v| v.members.len()), Some(1));
+        }
+    }
+
+    #[test]
+    fn a_record_saved_twice_is_an_error() {
+        let rec = Record::new("1", "web").phone("+7 912 345 67 89");
+        let e = Resolver::from_bytes(&sealed(&saved(vec![(rec.clone(), 1), (rec, 1)], vec![])))
+            .unwrap_err();
+        assert!(e.to_string().contains("twice"), "{e}");
+    }
+}
