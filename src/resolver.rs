@@ -35,9 +35,11 @@
 //!   clustered again with [`crate::cluster::cluster`] over their candidate pairs, scored as
 //!   the batch scores them. "Links moved" means: an identifier value's count of people
 //!   changed (a household's phone seen with a second person), a block crossed the hub limit,
-//!   or a full name's count changed (a full name's weight falls as more records carry it)
-//!   while a customer holds two of its records. Removals re-cluster the removed record's
-//!   neighbours and every record of a value whose count moved.
+//!   or a full name's count changed (a full name's weight falls as more records carry it),
+//!   and a customer holding two records of that value is contested (its component has a
+//!   link the guard refused, or records that contradict each other: there the order of links
+//!   matters) or no longer connected by its own links. Removals re-cluster the removed
+//!   record's neighbours and every record of a value whose count moved.
 //!
 //! Adding the records of a data set one by one, in any order, then gives the batch's
 //! partition on the same records and model (the tests check this over several data sets and
@@ -182,6 +184,10 @@ struct CustomerState {
     /// Creation order: the oldest survives a merge.
     seq: u64,
     members: Vec<u32>,
+    /// Whether the customer's component holds links refused by the guard or cut by a limit
+    /// (`None`: not known, as after loading); only then can the order of its links matter.
+    #[serde(skip)]
+    contested: Option<bool>,
 }
 
 struct State {
@@ -247,6 +253,10 @@ const REEVALUATE_CAP: usize = 256;
 /// the records that changed, not as a whole.
 const COMPONENT_CAP: usize = 4096;
 
+/// Most records of one customer checked pairwise for contradictions; a larger customer is
+/// treated as holding some.
+const CHECK_CAP: usize = 64;
+
 fn push_posting(map: &mut HashMap<u64, Posting>, k: u64, r: u32) -> usize {
     match map.entry(k) {
         std::collections::hash_map::Entry::Occupied(mut e) => {
@@ -277,6 +287,7 @@ impl State {
             CustomerState {
                 seq: self.next_customer,
                 members: Vec::new(),
+                contested: Some(false),
             },
         );
         self.next_customer += 1;
@@ -295,11 +306,9 @@ impl State {
     }
 
     /// Recomputes how many people carry identifier `key` (blocked by `rule`) from the
-    /// records now carrying it, as blocking does; returns `true` when the count changed.
-    fn update_people(&mut self, rule: Rule, key: Key) -> bool {
-        let Some(kind) = rule.key_kind() else {
-            return false;
-        };
+    /// records now carrying it, as blocking does; returns the count before when it changed.
+    fn update_people(&mut self, rule: Rule, key: Key) -> Option<u32> {
+        let kind = rule.key_kind()?;
         let n = match self.postings.get(&rule.identifier_rule_key(key)) {
             None => 0,
             Some(p) if p.as_slice().len() > self.limit(rule) => p.as_slice().len() as u32,
@@ -322,7 +331,7 @@ impl State {
         } else {
             self.people.remove(&key);
         }
-        old != new
+        (old != new).then_some(old)
     }
 
     /// The records blocking pairs `f` (record `me`) with: every record sharing a key with it
@@ -348,7 +357,12 @@ impl State {
     /// The score of an accepted link between two records, as the batch pipeline scores a
     /// candidate pair: `None` when the pair contradicts or scores below the threshold.
     fn link(&self, a: &Features, b: &Features) -> Option<f32> {
-        let c = compare(a, b, &Counts(self));
+        self.link_with(a, b, &Counts(self))
+    }
+
+    /// [`State::link`] with other frequencies.
+    fn link_with(&self, a: &Features, b: &Features, tf: &impl KeyFrequency) -> Option<f32> {
+        let c = compare(a, b, tf);
         if c.contradicts() {
             return None;
         }
@@ -401,6 +415,8 @@ impl State {
                 *self.counts.entry(k).or_default() += 1;
             }
         }
+        // Other carriers of values whose frequency moved.
+        let mut moved: Vec<u32> = Vec::new();
         for &k in features
             .keys
             .iter()
@@ -416,8 +432,9 @@ impl State {
                 push_posting(&mut self.full_names, k.0, r);
             }
             if let Some(p) = self.full_names.get(&k.0) {
-                if p.as_slice().len() <= REEVALUATE_CAP {
-                    touched.extend(p.as_slice().iter().copied().filter(|&x| x != r));
+                let n = p.as_slice().len();
+                if n <= REEVALUATE_CAP {
+                    moved.extend(p.as_slice().iter().copied().filter(|&x| x != r));
                 }
             }
         }
@@ -428,27 +445,109 @@ impl State {
             if !self.config.blocking.rules.contains(&rule) {
                 continue;
             }
-            if self.update_people(rule, k) {
+            if let Some(before) = self.update_people(rule, k) {
                 if let Some(p) = self.postings.get(&rule.identifier_rule_key(k)) {
                     if p.as_slice().len() <= REEVALUATE_CAP {
-                        touched.extend(p.as_slice().iter().copied().filter(|&x| x != r));
+                        let others = p.as_slice().iter().copied().filter(|&x| x != r);
+                        let rose = Counts(self).frequency(k) > before;
+                        if rose || removing {
+                            moved.extend(others);
+                        } else {
+                            // Grouping carriers into people is greedy: one more record can
+                            // regroup the others into fewer people, and their links grow.
+                            touched.extend(others);
+                        }
                     }
                 }
             }
         }
-        touched.retain(|&x| x != r);
-        touched.sort_unstable();
-        touched.dedup();
-        if !removing {
-            // Scores only went down: links between two customers were refused or are gone,
-            // and stay so; only customers holding two of these records can change.
+        if removing {
+            // Scores went up: new links may appear between any of the carriers.
+            touched.extend(moved);
+        } else {
+            // Scores went down: links between two customers were refused or are gone, and
+            // stay so; only customers holding two of these records can change.
             let mut per: HashMap<u64, u32> = HashMap::new();
             for &x in &touched {
                 *per.entry(self.slot(x).customer).or_default() += 1;
             }
             touched.retain(|&x| per[&self.slot(x).customer] >= 2);
+            touched.extend(self.affected(&moved));
         }
+        touched.retain(|&x| x != r);
+        touched.sort_unstable();
+        touched.dedup();
         touched
+    }
+
+    /// Of the records carrying values whose frequencies just rose (so the scores of pairs
+    /// sharing them fell), those whose customer may cluster differently now: customers
+    /// holding two of them and either contested (their component has links refused by the
+    /// guard, or records contradicting each other: there the order of links matters) or no
+    /// longer connected by their own links.
+    fn affected(&self, moved: &[u32]) -> Vec<u32> {
+        let mut by_customer: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        for &x in moved {
+            by_customer
+                .entry(self.slot(x).customer)
+                .or_default()
+                .push(x);
+        }
+        let mut out = Vec::new();
+        for (c, mut xs) in by_customer {
+            xs.sort_unstable();
+            xs.dedup();
+            if xs.len() < 2 {
+                continue;
+            }
+            let contested = self
+                .customers
+                .get(&c)
+                .is_none_or(|s| s.contested != Some(false));
+            let cut = !contested && !self.connected(c);
+            if contested || cut {
+                out.extend(xs);
+            }
+        }
+        out
+    }
+
+    /// `true` when two of `members` contradict each other (or there are too many to check).
+    fn self_contradicting(&self, members: &[u32]) -> bool {
+        members.len() > CHECK_CAP
+            || members.iter().enumerate().any(|(i, &a)| {
+                let fa = &self.slot(a).features;
+                members[i + 1..]
+                    .iter()
+                    .any(|&b| conflict(fa, &self.slot(b).features))
+            })
+    }
+
+    /// `true` when a customer's records are still connected by accepted links among
+    /// themselves.
+    fn connected(&self, c: u64) -> bool {
+        let Some(members) = self.customers.get(&c).map(|s| &s.members) else {
+            return true;
+        };
+        let mut seen = vec![false; members.len()];
+        let mut stack = vec![0usize];
+        seen[0] = true;
+        let mut cands = Vec::new();
+        while let Some(i) = stack.pop() {
+            let x = members[i];
+            let fx = &self.slot(x).features;
+            self.candidates(fx, x, &mut cands);
+            for (j, &y) in members.iter().enumerate() {
+                if !seen[j]
+                    && cands.binary_search(&y).is_ok()
+                    && self.link(fx, &self.slot(y).features).is_some()
+                {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        seen.into_iter().all(|s| s)
     }
 
     fn insert(&mut self, record: Record) -> Result<AddOutcome> {
@@ -604,6 +703,7 @@ impl State {
         }
         let mut edges: Vec<Edge> = Vec::new();
         let mut cands = Vec::new();
+        let mut capped = false;
         let mut next = 0;
         while next < members.len() {
             let x = members[next];
@@ -627,6 +727,7 @@ impl State {
                     continue;
                 };
                 if members.len() >= COMPONENT_CAP && !local.contains_key(&c) {
+                    capped = true;
                     continue;
                 }
                 enqueue(c, &mut local, &mut members);
@@ -656,6 +757,24 @@ impl State {
             .enumerate()
             .flat_map(|(pi, p)| p.iter().map(move |&i| (i, pi)))
             .collect();
+
+        // Parts with a link to another part (the guard refused it, or the cap cut the
+        // component), or with records that contradict each other (the guard compares a
+        // cluster's distinct profiles, not every record): there the order of links matters.
+        let mut contested: Vec<bool> = parts
+            .iter()
+            .map(|p| {
+                let global: Vec<u32> = p.iter().map(|&i| members[i as usize]).collect();
+                capped || self.self_contradicting(&global)
+            })
+            .collect();
+        for e in &edges {
+            let (pa, pb) = (part_of[&e.a], part_of[&e.b]);
+            if pa != pb {
+                contested[pa] = true;
+                contested[pb] = true;
+            }
+        }
 
         // Each old customer's heir: the part holding most of its records (ties: the part
         // holding its oldest record).
@@ -736,6 +855,7 @@ impl State {
             }
             if let Some(s) = self.customers.get_mut(&id) {
                 s.members = global;
+                s.contested = Some(contested[pi]);
             }
         }
         // A new record that landed in a part split off an old customer joined that part.
@@ -813,6 +933,9 @@ impl Resolver {
             let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
             for c in &res.customers {
                 let cid = st.new_customer();
+                if let Some(s) = st.customers.get_mut(&cid) {
+                    s.contested = None;
+                }
                 for m in &c.members {
                     if let Some(r) = slots[m.index()].take() {
                         st.restore(r, cid);
@@ -820,6 +943,7 @@ impl Resolver {
                 }
             }
             st.count_people();
+            st.mark_contested();
         }
         Ok(resolver)
     }
@@ -1022,6 +1146,7 @@ impl Resolver {
                         CustomerState {
                             seq: v.seq,
                             members: Vec::new(),
+                            contested: None,
                         },
                     )
                 })
@@ -1119,6 +1244,7 @@ impl Resolver {
                 return Err(Error::format("saved customer has no records"));
             }
             st.count_people();
+            st.mark_contested();
         }
         Ok(resolver)
     }
@@ -1161,6 +1287,38 @@ impl State {
             arrival: self.next_arrival,
         }));
         self.next_arrival += 1;
+    }
+
+    /// Finds, for customers where it is not known, whether they have accepted links to
+    /// other customers (links the guard refused) or records contradicting each other.
+    fn mark_contested(&mut self) {
+        use rayon::prelude::*;
+        let todo: Vec<(u64, &[u32])> = self
+            .customers
+            .iter()
+            .filter(|(_, c)| c.contested.is_none())
+            .map(|(&id, c)| (id, c.members.as_slice()))
+            .collect();
+        let found: Vec<(u64, bool)> = todo
+            .par_iter()
+            .map(|&(id, members)| {
+                let mut cands = Vec::new();
+                let linked_out = members.iter().any(|&m| {
+                    let fm = &self.slot(m).features;
+                    self.candidates(fm, m, &mut cands);
+                    cands.iter().any(|&c| {
+                        self.slot(c).customer != id
+                            && self.link(fm, &self.slot(c).features).is_some()
+                    })
+                });
+                (id, linked_out || self.self_contradicting(members))
+            })
+            .collect();
+        for (id, flag) in found {
+            if let Some(c) = self.customers.get_mut(&id) {
+                c.contested = Some(flag);
+            }
+        }
     }
 
     /// Counts the people behind every identifier value held (after [`State::restore`]).
