@@ -22,8 +22,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::block::{block, BlockingConfig, Hub, RuleStats};
-use crate::cluster::{cluster, Edge};
-use crate::compare::{compare, Comparison, Features, Key};
+use crate::cluster::{cluster_with, ClusterEvidence, Edge};
+use crate::compare::{compare, Comparison, Features, Field, Key, Level};
 use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_str, mix};
 use crate::model::{log2_odds, Explanation, Model};
@@ -64,7 +64,11 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// Blocking rules and hub limits.
     pub blocking: BlockingConfig,
-    /// A pair is linked when its match probability is at least this.
+    /// A pair is linked when its match probability is at least this, and the clusters it
+    /// would join do not disagree on identifiers enough to bring it below (see
+    /// [`crate::cluster::ClusterEvidence`]). The default, 0.95, keeps pairwise precision
+    /// above 0.99 on the synthetic benchmark (BENCHMARKS.md); raise it to trade recall for
+    /// precision.
     pub match_probability: f64,
     /// Estimate the model's parameters from the data (EM); otherwise use `model` as given.
     pub train: bool,
@@ -88,7 +92,7 @@ impl Default for Config {
             context: Context::default(),
             sources: BTreeMap::new(),
             blocking: BlockingConfig::default(),
-            match_probability: 0.99,
+            match_probability: 0.95,
             train: true,
             model: None,
             u_sample_pairs: 300_000,
@@ -435,7 +439,8 @@ pub fn resolve_with_progress(
     // 5. Cluster.
     progress("cluster");
     let t = Instant::now();
-    let clustering = cluster(records.len(), &edges, &features, &tiebreak);
+    let evidence = cluster_evidence(&model, threshold);
+    let clustering = cluster_with(records.len(), &edges, &features, &tiebreak, &evidence);
     stats.guarded_edges = clustering.guarded_edges;
     stats.stage_ms.insert("cluster".into(), ms(t));
 
@@ -507,4 +512,20 @@ pub fn resolve_with_progress(
         frequencies: blocking.frequencies,
         threshold,
     })
+}
+
+/// What clustering weighs beyond each linking pair: the model's weights for disagreeing
+/// identifiers, against the match threshold.
+pub(crate) fn cluster_evidence(model: &Model, threshold: f64) -> ClusterEvidence {
+    ClusterEvidence {
+        threshold: threshold as f32,
+        disagreement: [
+            Field::Phone,
+            Field::Email,
+            Field::Card,
+            Field::Device,
+            Field::Social,
+        ]
+        .map(|f| model.weight(f, Level::Different).min(0.0) as f32),
+    }
 }
