@@ -27,10 +27,11 @@
 //! every component clustered as the batch would cluster it with the records and frequencies
 //! held now. An add takes one of two paths:
 //!
-//! - the record links to at most one customer, contradicts none of its members, and no other
-//!   record's links moved: it joins that customer (or starts one). Clustering the component
-//!   from scratch would give the same, because a record that contradicts nobody only ever
-//!   adds to the clusters the guard compares, and a guard that refused a link keeps refusing;
+//! - the record links to at most one customer, no other record's links moved, and that
+//!   customer is *quiet* with the record in: it has no links to other customers, no two of
+//!   its records contradict each other and no identifier kind has two values among them.
+//!   Then no clustering order can refuse a link inside it, so clustering the component from
+//!   scratch would give the old partition plus this record;
 //! - otherwise the records connected to it (through accepted links and shared customers) are
 //!   clustered again with [`crate::cluster::cluster`] over their candidate pairs, scored as
 //!   the batch scores them. "Links moved" means: an identifier value's count of people
@@ -60,13 +61,13 @@ use std::sync::RwLock;
 use serde::{Deserialize, Serialize};
 
 use crate::block::{count_people, Rule};
-use crate::cluster::{cluster, Edge};
+use crate::cluster::{cluster_with, Edge};
 use crate::compare::{compare, conflict, Features, Key, KeyFrequency, KeyKind};
 use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_bytes, mix};
 use crate::model::{log2_odds, Model};
 use crate::normalize::{normalize_record, FieldKind, NormalizedRecord};
-use crate::resolve::record_hash;
+use crate::resolve::{cluster_evidence, record_hash};
 use crate::{Config, CustomerId, Error, Record, Result};
 
 /// What an operation did to the customers.
@@ -256,6 +257,15 @@ const COMPONENT_CAP: usize = 4096;
 /// Most records of one customer checked pairwise for contradictions; a larger customer is
 /// treated as holding some.
 const CHECK_CAP: usize = 64;
+
+/// The identifier kinds clustering compares between clusters.
+const EVIDENCE_KINDS: [KeyKind; 5] = [
+    KeyKind::Phone,
+    KeyKind::Email,
+    KeyKind::Card,
+    KeyKind::Device,
+    KeyKind::Social,
+];
 
 fn push_posting(map: &mut HashMap<u64, Posting>, k: u64, r: u32) -> usize {
     match map.entry(k) {
@@ -512,15 +522,33 @@ impl State {
         out
     }
 
-    /// `true` when two of `members` contradict each other (or there are too many to check).
-    fn self_contradicting(&self, members: &[u32]) -> bool {
-        members.len() > CHECK_CAP
-            || members.iter().enumerate().any(|(i, &a)| {
-                let fa = &self.slot(a).features;
-                members[i + 1..]
-                    .iter()
-                    .any(|&b| conflict(fa, &self.slot(b).features))
-            })
+    /// `true` when clustering `members` cannot refuse any link among them, in any order:
+    /// no two contradict each other, and no identifier kind has two values among them (so
+    /// no two groups of them can disagree on identifiers, see
+    /// [`crate::cluster::ClusterEvidence`]). Too many members count as not quiet.
+    fn quiet(&self, members: &[u32]) -> bool {
+        if members.len() > CHECK_CAP {
+            return false;
+        }
+        let mut seen: [Option<Key>; 16] = [None; 16];
+        for &m in members {
+            for &k in &self.slot(m).features.keys {
+                let Some(kind) = k.kind() else { continue };
+                if !EVIDENCE_KINDS.contains(&kind) {
+                    continue;
+                }
+                match &mut seen[kind as usize % 16] {
+                    Some(prev) if *prev != k => return false,
+                    slot => *slot = Some(k),
+                }
+            }
+        }
+        !members.iter().enumerate().any(|(i, &a)| {
+            let fa = &self.slot(a).features;
+            members[i + 1..]
+                .iter()
+                .any(|&b| conflict(fa, &self.slot(b).features))
+        })
     }
 
     /// `true` when a customer's records are still connected by accepted links among
@@ -597,18 +625,19 @@ impl State {
         homes.sort_unstable();
         homes.dedup();
 
-        // Fast path: no other record's links moved, and the record links to one customer
-        // none of whose members it contradicts, or to none. Strongest-first clustering of
-        // the component would then give the old partition plus this record.
+        // Fast path: no other record's links moved, and the record links to no customer, or
+        // to one that stays quiet with it in (see the module docs). Strongest-first
+        // clustering of the component would then give the old partition plus this record.
         let simple = touched.is_empty()
             && match homes.as_slice() {
                 [] => true,
                 [h] => {
-                    let f = &self.slot(r).features;
-                    !self.customers[h]
-                        .members
-                        .iter()
-                        .any(|&m| conflict(f, &self.slot(m).features))
+                    let c = &self.customers[h];
+                    c.contested == Some(false) && {
+                        let mut with = c.members.clone();
+                        with.push(r);
+                        self.quiet(&with)
+                    }
                 }
                 _ => false,
             };
@@ -743,7 +772,8 @@ impl State {
             .map(|&m| self.slot(m).features.clone())
             .collect();
         let tiebreak: Vec<u64> = members.iter().map(|&m| self.slot(m).tiebreak).collect();
-        let clustering = cluster(members.len(), &edges, &feats, &tiebreak);
+        let evidence = cluster_evidence(&self.model, self.threshold);
+        let clustering = cluster_with(members.len(), &edges, &feats, &tiebreak, &evidence);
 
         // Parts, ordered by their smallest tie-break hash (input-order independent).
         let mut by_label: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
@@ -765,7 +795,7 @@ impl State {
             .iter()
             .map(|p| {
                 let global: Vec<u32> = p.iter().map(|&i| members[i as usize]).collect();
-                capped || self.self_contradicting(&global)
+                capped || !self.quiet(&global)
             })
             .collect();
         for e in &edges {
@@ -1311,7 +1341,7 @@ impl State {
                             && self.link(fm, &self.slot(c).features).is_some()
                     })
                 });
-                (id, linked_out || self.self_contradicting(members))
+                (id, linked_out || !self.quiet(members))
             })
             .collect();
         for (id, flag) in found {
