@@ -21,7 +21,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::block::{block, BlockingConfig, Hub, RuleStats};
+use crate::block::{block, BlockingConfig, Hub, RuleStats, Sharing};
 use crate::cluster::{cluster_with, ClusterEvidence, Edge};
 use crate::compare::{compare, Comparison, Features, Field, Key, Level};
 use crate::golden::{golden, GoldenRecord, Member};
@@ -80,6 +80,11 @@ pub struct Config {
     pub em_sample_pairs: usize,
     /// Most EM iterations.
     pub em_iterations: usize,
+    /// Keep households apart: weigh a shared identifier by how often values of its kind are
+    /// shared between people in this data ([`crate::block::Sharing`]), so that a record with
+    /// no name is not linked through a value alone when such values are often a family's.
+    /// Costs recall on records that carry nothing but one identifier.
+    pub strict_households: bool,
     /// Fewer candidate pairs than this and the model is not trained: EM needs volume to
     /// tell matches from non-matches, and the starting model is better than a guess on a
     /// handful of pairs.
@@ -99,6 +104,7 @@ impl Default for Config {
             em_sample_pairs: 2_000_000,
             em_iterations: 100,
             min_training_pairs: 5_000,
+            strict_households: false,
         }
     }
 }
@@ -186,6 +192,8 @@ pub struct Stats {
     pub candidate_pairs: u64,
     /// Share of all possible pairs not compared.
     pub reduction_ratio: f64,
+    /// How often identifier values of each kind are shared between people.
+    pub sharing: Vec<Sharing>,
     /// Candidate pairs with a confident contradiction (never linked).
     pub contradicting_pairs: u64,
     /// Pairs at or above the threshold.
@@ -393,6 +401,17 @@ pub fn resolve_with_progress(
         model.matches_per_record =
             (2.0 * lambda * blocking.pairs.len() as f64 / records.len() as f64).max(1e-3);
     }
+    if config.strict_households {
+        for sharing in &blocking.sharing {
+            if let Some(field) = Field::ALL
+                .iter()
+                .find(|f| f.key_kind() == sharing.kind && **f != Field::LastName)
+            {
+                model.shared_value_rates[*field as usize] = sharing.rate();
+            }
+        }
+    }
+    stats.sharing = blocking.sharing.clone();
     stats.stage_ms.insert("train".into(), ms(t));
 
     // 4. Score.
