@@ -628,6 +628,9 @@ impl State {
         // Fast path: no other record's links moved, and the record links to no customer, or
         // to one that stays quiet with it in (see the module docs). Strongest-first
         // clustering of the component would then give the old partition plus this record.
+        // Otherwise, when the record links to one customer with no links to others, the
+        // component is that customer and the record: only their own pairs are clustered.
+        let mut closed: Option<Vec<u32>> = None;
         let simple = touched.is_empty()
             && match homes.as_slice() {
                 [] => true,
@@ -636,12 +639,18 @@ impl State {
                     c.contested == Some(false) && {
                         let mut with = c.members.clone();
                         with.push(r);
-                        self.quiet(&with)
+                        let quiet = self.quiet(&with);
+                        if !quiet {
+                            closed = Some(with);
+                        }
+                        quiet
                     }
                 }
                 _ => false,
             };
-        if simple {
+        if let Some(set) = closed {
+            events.extend(self.reevaluate(&set, Some(r), true));
+        } else if simple {
             let (customer, event) = match homes.first() {
                 Some(&h) => (
                     h,
@@ -669,7 +678,7 @@ impl State {
         } else {
             let mut seeds = touched;
             seeds.push(r);
-            events.extend(self.reevaluate(&seeds, Some(r)));
+            events.extend(self.reevaluate(&seeds, Some(r), false));
         }
         let customer = self.slot(r).customer;
         Ok(AddOutcome {
@@ -707,7 +716,7 @@ impl State {
         seeds.retain(|&s| s != r && self.live(s));
         seeds.sort_unstable();
         seeds.dedup();
-        events.extend(self.reevaluate(&seeds, None));
+        events.extend(self.reevaluate(&seeds, None, false));
         events
     }
 
@@ -716,8 +725,9 @@ impl State {
     /// frequencies, and maps the parts to customer IDs: each old customer's ID goes to the
     /// part holding most of its records; a part inheriting several keeps the oldest (a merge),
     /// a part inheriting none gets a new ID (a split, or a new customer). `new` is a record
-    /// being added, not yet in any customer.
-    fn reevaluate(&mut self, seeds: &[u32], new: Option<u32>) -> Vec<Event> {
+    /// being added, not yet in any customer. `closed`: the seeds are known to be a whole
+    /// component, so links to other records are not looked for.
+    fn reevaluate(&mut self, seeds: &[u32], new: Option<u32>, closed: bool) -> Vec<Event> {
         // The component: closure of the seeds under accepted links and customer membership.
         let mut local: HashMap<u32, u32> = HashMap::new();
         let mut members: Vec<u32> = Vec::new();
@@ -749,8 +759,10 @@ impl State {
             self.candidates(&self.slot(x).features, x, &mut cands);
             for &c in &cands {
                 // A pair is scored once, from whichever end is taken first.
-                if local.get(&c).is_some_and(|&ci| ci < xi) {
-                    continue;
+                match local.get(&c) {
+                    Some(&ci) if ci < xi => continue,
+                    None if closed => continue,
+                    _ => {}
                 }
                 let Some(score) = self.link(&self.slot(x).features, &self.slot(c).features) else {
                     continue;
