@@ -7,6 +7,12 @@
 //! names, different birth dates) is skipped. The result is what splitting each contradictory
 //! component along its weakest links gives, computed in one pass.
 //!
+//! A pair's score only sees its two records. When it joins two clusters, [`cluster_with`]
+//! also weighs what the clusters say about each other: identifiers of one kind on both
+//! sides with no value in common (two different people's e-mails) count against the join
+//! as they would against the pair, so two namesakes linked by a name and a city stay apart
+//! when their other records disagree.
+//!
 //! Edges are ordered by score, then by a hash of the records' external ids, so the partition
 //! depends neither on input order nor on the thread count.
 
@@ -36,7 +42,8 @@ pub struct Clustering {
     /// For each record, the score of the strongest accepted edge that touches it inside its
     /// cluster (`None` for a record alone).
     pub best_score: Vec<Option<f32>>,
-    /// Edges skipped because they would have joined contradicting records.
+    /// Edges skipped because they would have joined contradicting records, or clusters whose
+    /// identifiers disagree too much for the edge's score.
     pub guarded_edges: u64,
     /// Edges used to join clusters.
     pub joining_edges: u64,
