@@ -48,8 +48,9 @@
 //! a family name's frequency moves the weight of every pair sharing it, and those pairs are
 //! re-scored only when their component is next re-clustered (the move is `log2((f+1)/f)`
 //! bits per record and applies only once the name is common enough to weigh less than the
-//! model's exact-match weight); values carried by more than 256 records are not followed (one more record moves a full name's weight by at
-//! most `log2(256/255)`, 0.006 bits), and components of more than 4,096 records are
+//! model's exact-match weight); values carried by more than 256 records are not followed
+//! (one more record moves a full name's weight by at most `log2(256/255)`, 0.006 bits), and
+//! components of more than 4,096 records are
 //! re-clustered only around the records that changed; and with
 //! an untrained model whose population follows the records held, every score drifts as
 //! records arrive beyond 10,000 ([`crate::model::MIN_POPULATION`]).
