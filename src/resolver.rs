@@ -50,10 +50,9 @@
 //! bits per record and applies only once the name is common enough to weigh less than the
 //! model's exact-match weight); values carried by more than 256 records are not followed
 //! (one more record moves a full name's weight by at most `log2(256/255)`, 0.006 bits), and
-//! components of more than 4,096 records are
-//! re-clustered only around the records that changed; and with
-//! an untrained model whose population follows the records held, every score drifts as
-//! records arrive beyond 10,000 ([`crate::model::MIN_POPULATION`]).
+//! components of more than 4,096 records are re-clustered only around the records that
+//! changed; and with an untrained model whose population follows the records held, every
+//! score drifts as records arrive beyond 10,000 ([`crate::model::MIN_POPULATION`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
