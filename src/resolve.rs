@@ -24,10 +24,10 @@ use serde::{Deserialize, Serialize};
 use crate::block::{block, BlockingConfig, Hub, RuleStats};
 use crate::cluster::{cluster, Edge};
 use crate::compare::{compare, Comparison, Features, Key};
-use crate::golden::{golden, GoldenRecord, Member};
+use crate::golden::{golden_of, GoldenRecord, Packed, Scratch, View};
 use crate::hash::{hash_str, mix};
 use crate::model::{log2_odds, Explanation, Model};
-use crate::normalize::{normalize_record, Context, NormalizedRecord, Region};
+use crate::normalize::{normalize_record, Context, FieldKind, Region, Reject};
 use crate::{Error, Record, RecordId, Result};
 
 /// Settings of one source (channel).
@@ -292,53 +292,82 @@ pub fn resolve_with_progress(
     };
 
     // Sources, indexed in sorted order.
-    let mut source_names: Vec<String> = records.iter().map(|r| r.source.clone()).collect();
+    let mut first_seen: HashMap<&str, u32> = HashMap::new();
+    let mut seen_order: Vec<u32> = Vec::with_capacity(records.len());
+    for r in records {
+        let next = first_seen.len() as u32;
+        seen_order.push(*first_seen.entry(r.source.as_str()).or_insert(next));
+    }
+    let mut source_names: Vec<String> = vec![String::new(); first_seen.len()];
+    for (&name, &i) in &first_seen {
+        source_names[i as usize] = name.to_string();
+    }
     source_names.sort();
-    source_names.dedup();
     let source_index: HashMap<&str, u32> = source_names
         .iter()
         .enumerate()
         .map(|(i, s)| (s.as_str(), i as u32))
         .collect();
+    let remap: Vec<u32> = {
+        let mut m = vec![0u32; first_seen.len()];
+        for (&name, &i) in &first_seen {
+            m[i as usize] = source_index[name];
+        }
+        m
+    };
+    let sources: Vec<u32> = seen_order.iter().map(|&i| remap[i as usize]).collect();
+    drop(seen_order);
     let contexts: Vec<Context> = source_names.iter().map(|s| config.context_for(s)).collect();
-    let sources: Vec<u32> = records
-        .iter()
-        .map(|r| source_index[r.source.as_str()])
-        .collect();
 
-    // 1. Normalise.
+    // 1. Normalise. Each record becomes its comparison features and the few canonical values
+    // golden records show; the normalised record itself is not kept.
     progress("normalize");
     let t = Instant::now();
-    let normalized: Vec<NormalizedRecord> = records
+    #[allow(clippy::type_complexity)]
+    let (features, (packed, (tiebreak, rejects))): (
+        Vec<Features>,
+        (Vec<Packed>, (Vec<u64>, Vec<Vec<(FieldKind, Reject)>>)),
+    ) = records
         .par_iter()
         .zip(sources.par_iter())
-        .map(|(r, &s)| normalize_record(r, &contexts[s as usize]))
-        .collect();
-    let features: Vec<Features> = normalized
-        .par_iter()
-        .map(Features::from_normalized)
-        .collect();
-    let tiebreak: Vec<u64> = records.par_iter().map(record_hash).collect();
-    for n in &normalized {
-        for (k, r) in &n.rejects {
+        .map(|(r, &s)| {
+            let mut n = normalize_record(r, &contexts[s as usize]);
+            let rejects = std::mem::take(&mut n.rejects);
+            (
+                Features::from_normalized(&n),
+                (Packed::of(&n), (record_hash(r), rejects)),
+            )
+        })
+        .unzip();
+    for rs in &rejects {
+        for (k, r) in rs {
             *stats.rejected.entry(format!("{k}/{r}")).or_default() += 1;
         }
     }
+    drop(rejects);
     stats.stage_ms.insert("normalize".into(), ms(t));
 
     // 2. Block.
     progress("block");
     let t = Instant::now();
-    let blocking = block(
+    let mut blocking = block(
         &features,
         &sources,
         &source_names,
         &tiebreak,
         &config.blocking,
     );
-    stats.rules = blocking.rules.clone();
-    stats.candidate_pairs = blocking.pairs.len() as u64;
-    stats.reduction_ratio = blocking.reduction_ratio(records.len());
+    stats.rules = std::mem::take(&mut blocking.rules);
+    let pairs = std::mem::take(&mut blocking.pairs);
+    stats.candidate_pairs = pairs.len() as u64;
+    stats.reduction_ratio = {
+        let all = records.len() as f64 * (records.len() as f64 - 1.0) / 2.0;
+        if all <= 0.0 {
+            1.0
+        } else {
+            1.0 - pairs.len() as f64 / all
+        }
+    };
     stats.stage_ms.insert("block".into(), ms(t));
 
     // 3. Train: u from random pairs, m and the prior by EM over a stable sample of candidates.
@@ -346,7 +375,7 @@ pub fn resolve_with_progress(
     let t = Instant::now();
     let mut model = config.model.clone().unwrap_or_default();
     model.records = records.len() as u64;
-    if config.train && blocking.pairs.len() >= config.min_training_pairs.max(1) {
+    if config.train && pairs.len() >= config.min_training_pairs.max(1) {
         // Sample in an order that does not depend on the input order.
         let mut by_hash: Vec<u32> = (0..records.len() as u32).collect();
         by_hash.par_sort_unstable_by_key(|&i| (tiebreak[i as usize], i));
@@ -365,9 +394,8 @@ pub fn resolve_with_progress(
             .collect();
         model.set_u_from_sample(&sample);
 
-        let keep = (blocking.pairs.len() / config.em_sample_pairs.max(1)).max(1) as u64;
-        let patterns: HashMap<u32, u64> = blocking
-            .pairs
+        let keep = (pairs.len() / config.em_sample_pairs.max(1)).max(1) as u64;
+        let patterns: HashMap<u32, u64> = pairs
             .par_iter()
             .filter(|&&(a, b)| {
                 keep == 1 || mix(tiebreak[a as usize] ^ tiebreak[b as usize]) % keep == 0
@@ -387,7 +415,7 @@ pub fn resolve_with_progress(
         stats.em_iterations = iterations as u64;
         // Matches among candidates, spread over all records: the prior of a random pair.
         model.matches_per_record =
-            (2.0 * lambda * blocking.pairs.len() as f64 / records.len() as f64).max(1e-3);
+            (2.0 * lambda * pairs.len() as f64 / records.len() as f64).max(1e-3);
     }
     stats.stage_ms.insert("train".into(), ms(t));
 
@@ -395,8 +423,7 @@ pub fn resolve_with_progress(
     progress("score");
     let t = Instant::now();
     let threshold = log2_odds(config.match_probability);
-    let (edges, contradicting): (Vec<Edge>, u64) = blocking
-        .pairs
+    let (edges, contradicting): (Vec<Edge>, u64) = pairs
         .par_iter()
         .fold(
             || (Vec::new(), 0u64),
@@ -428,6 +455,7 @@ pub fn resolve_with_progress(
                 (e1, c1 + c2)
             },
         );
+    drop(pairs);
     stats.accepted_pairs = edges.len() as u64;
     stats.contradicting_pairs = contradicting;
     stats.stage_ms.insert("score".into(), ms(t));
@@ -437,42 +465,66 @@ pub fn resolve_with_progress(
     let t = Instant::now();
     let clustering = cluster(records.len(), &edges, &features, &tiebreak);
     stats.guarded_edges = clustering.guarded_edges;
+    drop(edges);
     stats.stage_ms.insert("cluster".into(), ms(t));
 
     // 6. Customers: IDs from the representative (smallest record hash), golden records.
     progress("customers");
     let t = Instant::now();
-    let mut members_of: HashMap<u32, Vec<RecordId>> = HashMap::new();
-    for (i, &l) in clustering.labels.iter().enumerate() {
-        members_of.entry(l).or_default().push(RecordId(i as u32));
+    // Records grouped by cluster label, clusters ordered by their representative's hash.
+    let mut by_label: Vec<u64> = clustering
+        .labels
+        .par_iter()
+        .enumerate()
+        .map(|(i, &l)| (u64::from(l) << 32) | i as u64)
+        .collect();
+    by_label.par_sort_unstable();
+    let members: Vec<RecordId> = by_label.iter().map(|&x| RecordId(x as u32)).collect();
+    let mut groups: Vec<(u32, u32)> = Vec::new();
+    let mut start = 0;
+    for i in 1..=by_label.len() {
+        if i == by_label.len() || by_label[i] >> 32 != by_label[start] >> 32 {
+            groups.push((start as u32, i as u32));
+            start = i;
+        }
     }
-    let mut groups: Vec<(u32, Vec<RecordId>)> = members_of.into_iter().collect();
-    groups.sort_unstable_by_key(|(rep, _)| (tiebreak[*rep as usize], *rep));
-    let priority = |s: u32| {
-        config
-            .sources
-            .get(&source_names[s as usize])
-            .map_or(0, |c| c.priority)
-    };
+    drop(by_label);
+    let rep_of = |g: &(u32, u32)| clustering.labels[members[g.0 as usize].index()];
+    groups.par_sort_unstable_by_key(|g| {
+        let rep = rep_of(g);
+        (tiebreak[rep as usize], rep)
+    });
+    let priorities: Vec<i32> = source_names
+        .iter()
+        .map(|s| config.sources.get(s).map_or(0, |c| c.priority))
+        .collect();
     let customers: Vec<Customer> = groups
         .par_iter()
-        .map(|(rep, members)| {
-            let ms: Vec<Member<'_>> = members
-                .iter()
-                .map(|r| Member {
-                    record: &records[r.index()],
-                    normalized: &normalized[r.index()],
-                    priority: priority(sources[r.index()]),
-                    tiebreak: tiebreak[r.index()],
-                })
-                .collect();
+        .map_init(Scratch::new, |scratch, g| {
+            let ids = &members[g.0 as usize..g.1 as usize];
+            scratch.views.clear();
+            scratch.views.extend(ids.iter().map(|r| {
+                let (i, f) = (r.index(), &features[r.index()]);
+                View {
+                    record: &records[i],
+                    priority: priorities[sources[i] as usize],
+                    tiebreak: tiebreak[i],
+                    first_root: f.first_root.as_deref(),
+                    first: f.first.as_deref(),
+                    last: f.last.as_deref(),
+                    dob: f.dob,
+                    packed: &packed[i],
+                }
+            }));
             Customer {
-                id: CustomerId(format!("C{:016x}", tiebreak[*rep as usize])),
-                members: members.clone(),
-                golden: golden(&ms),
+                id: CustomerId(format!("C{:016x}", tiebreak[rep_of(g) as usize])),
+                members: ids.to_vec(),
+                golden: golden_of(scratch),
             }
         })
         .collect();
+    drop(packed);
+    drop(members);
     let mut memberships = vec![
         Membership {
             record: RecordId(0),
