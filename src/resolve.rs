@@ -246,7 +246,8 @@ impl Resolution {
     }
 }
 
-/// A stable hash of a record's identity (source and id).
+/// A stable hash of a record's identity (source and id). The batch pipeline computes the same
+/// with the source's hash found once per source.
 pub(crate) fn record_hash(r: &Record) -> u64 {
     crate::hash::combine(hash_str(20, &r.source), hash_str(21, &r.id))
 }
@@ -318,6 +319,7 @@ pub fn resolve_with_progress(
     let sources: Vec<u32> = seen_order.iter().map(|&i| remap[i as usize]).collect();
     drop(seen_order);
     let contexts: Vec<Context> = source_names.iter().map(|s| config.context_for(s)).collect();
+    let source_hashes: Vec<u64> = source_names.iter().map(|s| hash_str(20, s)).collect();
 
     // 1. Normalise. Each record becomes its comparison features and the few canonical values
     // golden records show; the normalised record itself is not kept.
@@ -335,7 +337,13 @@ pub fn resolve_with_progress(
             let rejects = std::mem::take(&mut n.rejects);
             (
                 Features::from_normalized(&n),
-                (Packed::of(&n), (record_hash(r), rejects)),
+                (
+                    Packed::of(&n),
+                    (
+                        crate::hash::combine(source_hashes[s as usize], hash_str(21, &r.id)),
+                        rejects,
+                    ),
+                ),
             )
         })
         .unzip();
@@ -471,9 +479,11 @@ pub fn resolve_with_progress(
     // 6. Customers: IDs from the representative (smallest record hash), golden records.
     progress("customers");
     let t = Instant::now();
-    // Records grouped by cluster label, clusters ordered by their representative's hash.
-    let mut by_label: Vec<u64> = clustering
-        .labels
+    // Records grouped by cluster label. Golden records are built in label order, where a
+    // record alone (the most common customer) is read in input order, then the customers are
+    // put in the order of their representative's hash.
+    let labels = &clustering.labels;
+    let mut by_label: Vec<u64> = labels
         .par_iter()
         .enumerate()
         .map(|(i, &l)| (u64::from(l) << 32) | i as u64)
@@ -489,18 +499,35 @@ pub fn resolve_with_progress(
         }
     }
     drop(by_label);
-    let rep_of = |g: &(u32, u32)| clustering.labels[members[g.0 as usize].index()];
-    groups.par_sort_unstable_by_key(|g| {
-        let rep = rep_of(g);
-        (tiebreak[rep as usize], rep)
-    });
+    let reps: Vec<u32> = groups
+        .iter()
+        .map(|g| labels[members[g.0 as usize].index()])
+        .collect();
+    // `dest[g]`: the place of group g among customers ordered by (representative hash, index).
+    let mut dest: Vec<u32> = {
+        let mut order: Vec<u32> = (0..groups.len() as u32).collect();
+        order.par_sort_unstable_by_key(|&g| {
+            let rep = reps[g as usize];
+            (tiebreak[rep as usize], rep)
+        });
+        let mut dest = vec![0u32; groups.len()];
+        for (k, &g) in order.iter().enumerate() {
+            dest[g as usize] = k as u32;
+        }
+        dest
+    };
+    let mut customer_of_rep: Vec<u32> = vec![0; records.len()];
+    for (g, &rep) in reps.iter().enumerate() {
+        customer_of_rep[rep as usize] = dest[g];
+    }
     let priorities: Vec<i32> = source_names
         .iter()
         .map(|s| config.sources.get(s).map_or(0, |c| c.priority))
         .collect();
-    let customers: Vec<Customer> = groups
+    let mut customers: Vec<Customer> = groups
         .par_iter()
-        .map_init(Scratch::new, |scratch, g| {
+        .zip(reps.par_iter())
+        .map_init(Scratch::new, |scratch, (g, &rep)| {
             let ids = &members[g.0 as usize..g.1 as usize];
             scratch.views.clear();
             scratch.views.extend(ids.iter().map(|r| {
@@ -517,7 +544,7 @@ pub fn resolve_with_progress(
                 }
             }));
             Customer {
-                id: CustomerId(format!("C{:016x}", tiebreak[rep_of(g) as usize])),
+                id: CustomerId(format!("C{:016x}", tiebreak[rep as usize])),
                 members: ids.to_vec(),
                 golden: golden_of(scratch),
             }
@@ -525,27 +552,31 @@ pub fn resolve_with_progress(
         .collect();
     drop(packed);
     drop(members);
-    let mut memberships = vec![
-        Membership {
-            record: RecordId(0),
-            customer: 0,
-            score: None
-        };
-        records.len()
-    ];
-    for (ci, c) in customers.iter().enumerate() {
-        *stats
-            .cluster_sizes
-            .entry(c.members.len() as u32)
-            .or_default() += 1;
-        for &r in &c.members {
-            memberships[r.index()] = Membership {
-                record: r,
-                customer: ci as u32,
-                score: clustering.best_score[r.index()],
-            };
+    drop(reps);
+    for g in &groups {
+        *stats.cluster_sizes.entry(g.1 - g.0).or_default() += 1;
+    }
+    drop(groups);
+    // Move every customer to its place, one swap per customer placed.
+    for i in 0..customers.len() {
+        while dest[i] as usize != i {
+            let d = dest[i] as usize;
+            customers.swap(i, d);
+            dest.swap(i, d);
         }
     }
+    drop(dest);
+    let memberships: Vec<Membership> = labels
+        .par_iter()
+        .zip(clustering.best_score.par_iter())
+        .enumerate()
+        .map(|(i, (&l, &score))| Membership {
+            record: RecordId(i as u32),
+            customer: customer_of_rep[l as usize],
+            score,
+        })
+        .collect();
+    drop(customer_of_rep);
     stats.customers = customers.len() as u64;
     stats.stage_ms.insert("customers".into(), ms(t));
 
