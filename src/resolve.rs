@@ -524,32 +524,43 @@ pub fn resolve_with_progress(
         .iter()
         .map(|s| config.sources.get(s).map_or(0, |c| c.priority))
         .collect();
-    let mut customers: Vec<Customer> = groups
-        .par_iter()
-        .zip(reps.par_iter())
-        .map_init(Scratch::new, |scratch, (g, &rep)| {
-            let ids = &members[g.0 as usize..g.1 as usize];
-            scratch.views.clear();
-            scratch.views.extend(ids.iter().map(|r| {
-                let (i, f) = (r.index(), &features[r.index()]);
-                View {
-                    record: &records[i],
-                    priority: priorities[sources[i] as usize],
-                    tiebreak: tiebreak[i],
-                    first_root: f.first_root.as_deref(),
-                    first: f.first.as_deref(),
-                    last: f.last.as_deref(),
-                    dob: f.dob,
-                    packed: &packed[i],
+    // In batches, so that the packed values of the customers done are freed (and their memory
+    // reused) while the next ones are built.
+    let mut customers: Vec<Customer> = Vec::with_capacity(groups.len());
+    let batch = groups.len() / 8 + 1;
+    let mut packed = packed;
+    for (gs, rs) in groups.chunks(batch).zip(reps.chunks(batch)) {
+        customers.par_extend(gs.par_iter().zip(rs.par_iter()).map_init(
+            Scratch::new,
+            |scratch, (g, &rep)| {
+                let ids = &members[g.0 as usize..g.1 as usize];
+                scratch.views.clear();
+                scratch.views.extend(ids.iter().map(|r| {
+                    let (i, f) = (r.index(), &features[r.index()]);
+                    View {
+                        record: &records[i],
+                        priority: priorities[sources[i] as usize],
+                        tiebreak: tiebreak[i],
+                        first_root: f.first_root.as_deref(),
+                        first: f.first.as_deref(),
+                        last: f.last.as_deref(),
+                        dob: f.dob,
+                        packed: &packed[i],
+                    }
+                }));
+                Customer {
+                    id: CustomerId(format!("C{:016x}", tiebreak[rep as usize])),
+                    members: ids.to_vec(),
+                    golden: golden_of(scratch),
                 }
-            }));
-            Customer {
-                id: CustomerId(format!("C{:016x}", tiebreak[rep as usize])),
-                members: ids.to_vec(),
-                golden: golden_of(scratch),
+            },
+        ));
+        if let (Some(first), Some(last)) = (gs.first(), gs.last()) {
+            for r in &members[first.0 as usize..last.1 as usize] {
+                packed[r.index()] = Packed::default();
             }
-        })
-        .collect();
+        }
+    }
     drop(packed);
     drop(members);
     drop(reps);
