@@ -246,9 +246,9 @@ impl<T: Eq + std::hash::Hash + Copy> Tally<T> {
     }
 }
 
-impl<'a> Tally<&'a str> {
+impl Tally<&str> {
     /// Every distinct value, most frequent first, ties by best-ranked member then value.
-    fn into_list(&mut self) -> Vec<String> {
+    fn sorted_list(&mut self) -> Vec<String> {
         let rows = &mut self.rows;
         rows.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then_with(|| a.0.cmp(b.0)));
         rows.iter().map(|r| r.0.to_string()).collect()
@@ -390,11 +390,11 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
         .map(|(d, _)| format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100));
     g.city = cities.winner().map(|(c, _)| c.to_string());
     let [phones, emails, cards, devices, socials] = lists;
-    g.phones = phones.into_list();
-    g.emails = emails.into_list();
-    g.cards = cards.into_list();
-    g.devices = devices.into_list();
-    g.socials = socials.into_list();
+    g.phones = phones.sorted_list();
+    g.emails = emails.sorted_list();
+    g.cards = cards.sorted_list();
+    g.devices = devices.sorted_list();
+    g.socials = socials.sorted_list();
     sources.clear();
     sources.extend(members.iter().map(|m| m.record.source.as_str()));
     sources.sort_unstable();
