@@ -128,12 +128,25 @@ def session_rss_kb(sid):
     return total
 
 
-def run_child(cmd, log_path, timeout, mem_limit_mb=0):
+def process_cpu_s(pid):
+    """User plus system CPU seconds of process pid so far, all its threads (Linux), or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_child(cmd, log_path, timeout, mem_limit_mb=0, mark_path=None):
     """Run cmd; return (exit code, wall seconds, peak RSS in MB, why it was stopped or None).
 
     The child runs in its own session; it is killed when it runs longer than timeout seconds or
-    when the resident memory of its session exceeds mem_limit_mb (both 0 for no limit).
+    when the resident memory of its session exceeds mem_limit_mb (both 0 for no limit). When
+    mark_path first appears (a runner writes its clusters before its sweep), the child's CPU
+    time so far is kept in run_child.cpu_at_mark_s.
     """
+    run_child.cpu_at_mark_s = None
     with open(log_path, "w") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=HERE,
@@ -147,6 +160,8 @@ def run_child(cmd, log_path, timeout, mem_limit_mb=0):
             if pid == proc.pid:
                 break
             now = time.perf_counter()
+            if mark_path and run_child.cpu_at_mark_s is None and os.path.exists(mark_path):
+                run_child.cpu_at_mark_s = process_cpu_s(proc.pid)
             if stopped is None and deadline and now > deadline:
                 stopped = "time"
             if stopped is None and mem_limit_mb and sys.platform.startswith("linux") \
@@ -164,6 +179,7 @@ def run_child(cmd, log_path, timeout, mem_limit_mb=0):
     proc.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
     rss_kb = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    run_child.cpu_s = usage.ru_utime + usage.ru_stime
     return proc.returncode, wall, rss_kb / 1024, stopped
 
 
@@ -284,9 +300,19 @@ def run_tool(tool, args, records_csv, truth, n_records):
     cmd = [sys.executable, os.path.join(HERE, TOOLS[tool]), records_csv, clusters_csv,
            meta_json, *tool_args(tool, args)]
     print("peers: running %s on %d records ..." % (tool, n_records), file=sys.stderr)
-    code, wall, rss_mb, stopped = run_child(cmd, log_path, args.timeout, args.mem_limit_mb)
+    load_before = os.getloadavg()[0]
+    code, wall, rss_mb, stopped = run_child(cmd, log_path, args.timeout, args.mem_limit_mb,
+                                            mark_path=clusters_csv)
     result = {"tool": tool, "records": n_records, "wall_s": round(wall, 3),
               "peak_rss_mb": round(rss_mb, 1),
+              # CPU seconds (user + system, all threads): of the whole process, and up to the
+              # moment the clusters were written (before the sweep), sampled every 50 ms.
+              "cpu_total_s": round(run_child.cpu_s, 2),
+              "cpu_s": None if run_child.cpu_at_mark_s is None
+              else round(run_child.cpu_at_mark_s, 2),
+              # The machine's 1-minute load average before and after the run: a busy machine
+              # stretches wall time, so a cached figure carries the load it was measured under.
+              "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
               "limits": {"time_s": args.timeout or None, "mem_mb": args.mem_limit_mb or None},
               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "machine": machine()}
