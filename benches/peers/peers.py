@@ -147,6 +147,7 @@ def run_child(cmd, log_path, timeout, mem_limit_mb=0, mark_path=None):
     time so far is kept in run_child.cpu_at_mark_s.
     """
     run_child.cpu_at_mark_s = None
+    run_child.mark_wall_s = None
     with open(log_path, "w") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=HERE,
@@ -162,6 +163,7 @@ def run_child(cmd, log_path, timeout, mem_limit_mb=0, mark_path=None):
             now = time.perf_counter()
             if mark_path and run_child.cpu_at_mark_s is None and os.path.exists(mark_path):
                 run_child.cpu_at_mark_s = process_cpu_s(proc.pid)
+                run_child.mark_wall_s = now - start
             if stopped is None and deadline and now > deadline:
                 stopped = "time"
             if stopped is None and mem_limit_mb and sys.platform.startswith("linux") \
@@ -316,6 +318,16 @@ def run_tool(tool, args, records_csv, truth, n_records):
               "limits": {"time_s": args.timeout or None, "mem_mb": args.mem_limit_mb or None},
               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "machine": machine()}
+    if stopped and run_child.mark_wall_s is not None:
+        # Stopped in the sweep, after the run itself wrote its clusters: the run finished, its
+        # time is up to that moment, and the sweep is missing.
+        result["status"] = "ok"
+        result["sweep_stopped"] = stopped
+        result["time_s"] = round(run_child.mark_wall_s, 3)
+        result["core_s"] = None
+        result.update(score(truth, read_clusters(clusters_csv)))
+        result["sweep"], result["oracle"] = [], None
+        return result
     if stopped:
         result["status"] = "stopped: " + stopped
     elif code != 0 or not os.path.exists(clusters_csv):
