@@ -338,7 +338,7 @@ pub(crate) fn count_people(carriers: &mut [(u64, &Features)], kind: KeyKind) -> 
         let fits = |g: &Vec<&Features>| {
             g.iter().all(|other| {
                 !(conflict(f, other)
-                    || (kind != KeyKind::Phone
+                    || (matches!(kind, KeyKind::Card | KeyKind::Device)
                         && phones_disjoint(f, other)
                         && !same_name(f, other)))
             })

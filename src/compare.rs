@@ -109,6 +109,9 @@ pub struct Features {
     pub first: Option<Box<str>>,
     /// Root of the given name in the nickname tables.
     pub first_root: Option<Box<str>>,
+    /// Hash of the given name's phonetic key (transliteration variants such as `zhasur` and
+    /// `jasur` share it), 0 when missing or too short to tell names apart.
+    pub first_sound: u32,
     /// Family name, folded Latin.
     pub last: Option<Box<str>>,
     /// The name was written in Arabic script (transliteration lost its vowels).
@@ -192,8 +195,18 @@ impl Features {
         keys.extend(n.devices.iter().map(device_key));
         keys.extend(n.socials.iter().map(social_key));
         let (mut first, mut first_root, mut last, mut abjad) = (None, None, None, false);
+        let mut first_sound = 0;
         if let Some(nm) = &n.name {
             first = nm.first.clone();
+            first_sound = nm.first.as_deref().map_or(0, |f| {
+                let key = name::phonetic(f);
+                // Two-letter keys (`JK`) are shared by too many unrelated names.
+                if key.len() < 3 {
+                    0
+                } else {
+                    (hash_str(12, &key) as u32).max(1)
+                }
+            });
             first_root = nm.first_root.clone().or_else(|| nm.first.clone());
             last = nm.last.clone();
             abjad = nm.script == Script::Arabic;
@@ -217,6 +230,7 @@ impl Features {
             keys,
             first,
             first_root,
+            first_sound,
             last,
             abjad,
             dob,
@@ -521,10 +535,17 @@ fn name_level(x: Option<&str>, y: Option<&str>, abjad: bool) -> Level {
 
 fn first_level(a: &Features, b: &Features, abjad: bool) -> Level {
     match name_level(a.first.as_deref(), b.first.as_deref(), abjad) {
-        Level::Different | Level::Close
-            if a.first_root.is_some() && a.first_root == b.first_root =>
-        {
-            Level::Close
+        Level::Different if a.first_sound != 0 && a.first_sound == b.first_sound => Level::Close,
+        level @ (Level::Different | Level::Close) => {
+            let roots = match (&a.first, &a.first_root, &b.first, &b.first_root) {
+                (Some(fa), Some(ra), Some(fb), Some(rb)) => name::may_share_root(fa, ra, fb, rb),
+                _ => false,
+            };
+            if roots {
+                Level::Close
+            } else {
+                level
+            }
         }
         l => l,
     }
@@ -545,6 +566,16 @@ fn compare_names(a: &Features, b: &Features, c: &mut Comparison) {
         }
     } else {
         (first, last)
+    };
+    // A given name alone against a full name whose order was misread ("Королёва Эвелина"
+    // taken as given name "koroleva"): the lone name may be the other's "family" name.
+    let lone_is_last = |x: &Features, y: &Features| {
+        x.last.is_none() && name_level(x.first.as_deref(), y.last.as_deref(), abjad) >= Level::Close
+    };
+    let first = if first == Level::Different && (lone_is_last(a, b) || lone_is_last(b, a)) {
+        Level::Close
+    } else {
+        first
     };
     c.set(Field::FirstName, first);
     c.set(Field::LastName, last);

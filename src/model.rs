@@ -76,7 +76,7 @@ const MIN_P: f64 = 1e-6;
 
 /// A full name carried by this many records or fewer is taken as one person's own records
 /// and keeps the two names' separate weights; beyond it, the name's frequency takes over.
-const FULL_NAME_OWN_RECORDS: u32 = 3;
+const FULL_NAME_OWN_RECORDS: u32 = 2;
 
 /// See [`Model::population`].
 pub const MIN_POPULATION: f64 = 10_000.0;
@@ -110,6 +110,19 @@ impl Default for Model {
             max_field_weight: 30.0,
         }
     }
+}
+
+/// The pair agrees exactly on a contact identifier (phone, e-mail, card, device, handle).
+fn shares_identifier(c: &Comparison) -> bool {
+    [
+        Field::Phone,
+        Field::Email,
+        Field::Card,
+        Field::Device,
+        Field::Social,
+    ]
+    .iter()
+    .any(|&f| c.level(f) == Level::Exact)
 }
 
 fn log2_ratio(m: f64, u: f64) -> f64 {
@@ -157,10 +170,23 @@ impl Model {
         let level = c.level(field);
         let freq = c.freq[field as usize];
         let identifier = field.key_kind().is_some() && field != Field::LastName;
-        if level == Level::Exact && (identifier || freq > 1) {
-            (level, self.tf_weight(field, freq.max(1)), Some(freq.max(1)))
+        let (weight, frequency) = if level == Level::Exact && (identifier || freq > 1) {
+            (self.tf_weight(field, freq.max(1)), Some(freq.max(1)))
         } else {
-            (level, self.weight(field, level), None)
+            (self.weight(field, level), None)
+        };
+        // People who share a phone, a card or a tablet are households: they share a family
+        // name and a city too, so beside a shared identifier those agreements say nothing,
+        // unless the given names agree as well (household members' given names differ).
+        let household_like = match field {
+            Field::City => true,
+            Field::LastName => c.level(Field::FirstName) < Level::Close,
+            _ => false,
+        };
+        if household_like && shares_identifier(c) {
+            (level, weight.min(0.0), None)
+        } else {
+            (level, weight, frequency)
         }
     }
 

@@ -500,11 +500,19 @@ fn is_surname_like(text: &[u8], script: Script, region: Option<Region>) -> bool 
 }
 
 /// How much a word looks like a given name rather than a family name.
+/// A strong family-name ending (`-ova`, `-enko`) outweighs a weak one (`-ina`, which many
+/// given names share), so `Королёва Эвелина` reads as family name first.
 fn first_score(sc: &Scratch, i: usize, region: Option<Region>) -> i32 {
     let w = sc.word(i);
-    let known = w.has(FIRST);
-    let surname = !known && is_surname_like(sc.bytes(i), w.script, region);
-    2 * i32::from(known) - i32::from(surname)
+    if w.has(FIRST) {
+        return 4;
+    }
+    let strong = TABLES.surname_suffixes.ending(sc.bytes(i), 2).any(|s| s);
+    if strong {
+        -2
+    } else {
+        -i32::from(is_surname_like(sc.bytes(i), w.script, region))
+    }
 }
 
 /// Positions of the given name, the middle words and the family name, for all the words
@@ -703,6 +711,20 @@ pub fn from_parts(
         (Some(f.start), f.start + 1)
     };
     sc.finish(first, middle_start..l.start, l, script)
+}
+
+/// `true` when two given names (folded, each with its root) may name one person: the same
+/// root, or a nickname that stands for several names (`Саша`: Александр or Александра) one
+/// of which is the other's root.
+pub(crate) fn may_share_root(first_a: &str, root_a: &str, first_b: &str, root_b: &str) -> bool {
+    let others = |w: &str| {
+        TABLES
+            .info(w.as_bytes())
+            .map_or(&[][..], |i| &i.other_roots[..])
+    };
+    root_a == root_b
+        || others(first_a).iter().any(|r| &**r == root_b)
+        || others(first_b).iter().any(|r| &**r == root_a)
 }
 
 /// A phonetic key of one folded Latin token, for blocking (similar-sounding spellings of one

@@ -20,6 +20,7 @@ const NICK_FILES: [(&str, bool); 6] = [
     (include_str!("../data/nick_uz.txt"), true),
     (include_str!("../data/nick_in.txt"), false),
 ];
+const SHARED_NICKNAMES: &str = include_str!("../data/nick_shared.txt");
 const FIRST_NAMES: &str = include_str!("../data/name_first.txt");
 const TITLES: &str = include_str!("../data/name_titles.txt");
 const PLACEHOLDERS: &str = include_str!("../data/name_placeholders.txt");
@@ -181,6 +182,8 @@ pub(crate) struct Info {
     pub flags: u8,
     /// The nickname root of a given name in the nickname tables.
     pub root: Option<Box<str>>,
+    /// Other roots a nickname may stand for (`nick_shared.txt`: Саша is also Александра).
+    pub other_roots: Box<[Box<str>]>,
 }
 
 /// A title or honorific (`mr`, `gn`, `sri`), dropped from names.
@@ -325,6 +328,23 @@ fn load() -> Tables {
     }
     for key in data_lines(PATRONYMIC_WORDS).flat_map(entry_keys) {
         flag(key, PARTICLE);
+    }
+    for line in data_lines(SHARED_NICKNAMES) {
+        let mut entries = line.split(',').map(str::trim).filter(|e| !e.is_empty());
+        let Some(nickname) = entries.next() else {
+            continue;
+        };
+        let roots: Box<[Box<str>]> = entries
+            .flat_map(entry_keys)
+            .map(|k| nick.get(k.as_str()).cloned().unwrap_or_else(|| k.into()))
+            .collect();
+        for key in entry_keys(nickname) {
+            let info = words
+                .entry(key.into_bytes().into_boxed_slice())
+                .or_default();
+            info.flags |= FIRST;
+            info.other_roots = roots.clone();
+        }
     }
     for (key, root) in nick {
         let key: Box<[u8]> = key.into_boxed_bytes();
