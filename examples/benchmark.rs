@@ -54,12 +54,15 @@ fn main() {
             ("--match-probability", Some(v)) => {
                 config.match_probability = v.parse().expect("--match-probability P")
             }
+            ("--strict-households", Some(v)) => {
+                config.strict_households = v.parse().expect("--strict-households true|false")
+            }
             ("--config", Some(v)) => {
                 config = toml::from_str(&std::fs::read_to_string(v).expect("read config"))
                     .expect("config")
             }
             _ => {
-                eprintln!("usage: benchmark [--customers N] [--seed S] [--threads N] [--json FILE] [--match-probability P] [--config FILE.toml]");
+                eprintln!("usage: benchmark [--customers N] [--seed S] [--threads N] [--json FILE] [--match-probability P] [--strict-households true|false] [--config FILE.toml]");
                 std::process::exit(2);
             }
         }
@@ -91,6 +94,22 @@ fn main() {
         eval::group_merge_rate(&data.household_labels(), &truth, &pred).expect("households");
     let namesake =
         eval::group_merge_rate(&data.namesake_labels(), &truth, &pred).expect("namesakes");
+    // Households again, among records that say who they are (a name or a birth date): a
+    // record with neither and only the family's phone or card cannot be told apart.
+    let household_named = {
+        let named = |r: &omnilink::Record| {
+            r.first_name.is_some()
+                || r.last_name.is_some()
+                || r.full_name.is_some()
+                || r.birth_date.is_some()
+        };
+        let idx: Vec<usize> = (0..records.len()).filter(|&i| named(&records[i])).collect();
+        let labels = data.household_labels();
+        let g: Vec<Option<u32>> = idx.iter().map(|&i| labels[i]).collect();
+        let t: Vec<u32> = idx.iter().map(|&i| truth[i]).collect();
+        let p: Vec<u32> = idx.iter().map(|&i| pred[i]).collect();
+        eval::group_merge_rate(&g, &t, &p).expect("households")
+    };
     let changed = eval::subset_recall(&data.tag_mask(Tag::PhoneChanged), &truth, &pred)
         .expect("phone changed");
     let changed_ceiling = {
@@ -151,6 +170,10 @@ fn main() {
         household.cross_entity_pairs, household.merged_pairs, household.rate
     );
     println!(
+        "    with a name or birth date         {:>8}   merged {:>6}  rate {:.4}",
+        household_named.cross_entity_pairs, household_named.merged_pairs, household_named.rate
+    );
+    println!(
         "  namesakes           cross-person pairs {:>8}   merged {:>6}  rate {:.4}",
         namesake.cross_entity_pairs, namesake.merged_pairs, namesake.rate
     );
@@ -169,7 +192,7 @@ fn main() {
             "peak_bytes": peak, "input_bytes": rss_before,
             "report": report, "evidence_ceiling": ceiling.recall,
             "recall_of_ceiling": recall_of_ceiling,
-            "household": household, "namesake": namesake,
+            "household": household, "household_named": household_named, "namesake": namesake,
             "phone_changed": changed, "phone_changed_ceiling": changed_ceiling.recall,
         });
         std::fs::write(&path, serde_json::to_string_pretty(&out).unwrap()).expect("write json");

@@ -185,6 +185,33 @@ pub struct Blocking {
     /// records: different given names or birth dates, or no phone in common). Only values
     /// with a count of two or more are stored.
     pub frequencies: HashMap<Key, u32>,
+    /// Per identifier kind, how often a value is carried by more than one person: among the
+    /// values with two or more carriers that give a name, the share whose carriers contradict
+    /// each other (a household's phone, a family's card). Records with no name hide such
+    /// sharing at the same rate.
+    pub sharing: Vec<Sharing>,
+}
+
+/// How often values of one identifier kind are shared between people.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Sharing {
+    /// The identifier kind.
+    pub kind: Option<KeyKind>,
+    /// Values with two or more named carriers.
+    pub observed: u64,
+    /// Of those, values whose named carriers contradict each other.
+    pub shared: u64,
+}
+
+impl Sharing {
+    /// `shared / observed`, 0 when nothing was observed.
+    pub fn rate(&self) -> f64 {
+        if self.observed == 0 {
+            0.0
+        } else {
+            self.shared as f64 / self.observed as f64
+        }
+    }
 }
 
 impl Blocking {
@@ -277,6 +304,30 @@ pub fn block(
                 })
                 .collect();
             out.frequencies.extend(people);
+            let (observed, shared) = groups
+                .par_iter()
+                .filter(|&&(s, e)| e - s <= limit)
+                .map(|&(s, e)| {
+                    let named: Vec<&Features> = entries[s..e]
+                        .iter()
+                        .map(|&(_, r)| &records[r as usize])
+                        .filter(|f| f.first.is_some())
+                        .collect();
+                    let contradicted = named
+                        .iter()
+                        .enumerate()
+                        .any(|(i, x)| named[i + 1..].iter().any(|y| conflict(x, y)));
+                    (
+                        u64::from(named.len() >= 2),
+                        u64::from(named.len() >= 2 && contradicted),
+                    )
+                })
+                .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            out.sharing.push(Sharing {
+                kind: Some(kind),
+                observed,
+                shared,
+            });
         }
         let pairs: Vec<u64> = groups
             .par_iter()
@@ -477,5 +528,42 @@ mod tests {
         );
         assert_eq!(blk.pairs, vec![(0, 1)]);
         assert_eq!(blk.rules.iter().map(|r| r.pairs).sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn sharing_rate_counts_values_whose_named_carriers_contradict() {
+        let named = |first: &str, dob: u32, phone: u64| Features {
+            first: Some(first.into()),
+            first_root: Some(first.into()),
+            dob,
+            ..with_phone(phone)
+        };
+        let recs = vec![
+            // A household's phone: two people.
+            named("anna", 19900101, 1),
+            named("oleg", 19600505, 1),
+            // One person's phone, twice.
+            named("ivan", 19800101, 2),
+            named("ivan", 19800101, 2),
+            // No names: says nothing about sharing.
+            with_phone(3),
+            with_phone(3),
+        ];
+        let tb: Vec<u64> = (0..recs.len() as u64).map(crate::hash::mix).collect();
+        let b = block(
+            &recs,
+            &[0; 6],
+            &["x".into()],
+            &tb,
+            &BlockingConfig::default(),
+        );
+        let phone = b
+            .sharing
+            .iter()
+            .find(|s| s.kind == Some(KeyKind::Phone))
+            .unwrap();
+        assert_eq!((phone.observed, phone.shared), (2, 1));
+        assert_eq!(phone.rate(), 0.5);
+        assert_eq!(b.frequencies[&Key::new(KeyKind::Phone, 1)], 2);
     }
 }

@@ -7,6 +7,12 @@
 //! names, different birth dates) is skipped. The result is what splitting each contradictory
 //! component along its weakest links gives, computed in one pass.
 //!
+//! A pair's score only sees its two records. When it joins two clusters, [`cluster_with`]
+//! also weighs what the clusters say about each other: identifiers of one kind on both
+//! sides with no value in common (two different people's e-mails) count against the join
+//! as they would against the pair, so two namesakes linked by a name and a city stay apart
+//! when their other records disagree.
+//!
 //! Edges are ordered by score, then by a hash of the records' external ids, so the partition
 //! depends neither on input order nor on the thread count.
 
@@ -14,7 +20,7 @@ use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::compare::{conflict, Features};
+use crate::compare::{conflict, Features, Key, KeyKind};
 
 /// An accepted pair.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -36,22 +42,66 @@ pub struct Clustering {
     /// For each record, the score of the strongest accepted edge that touches it inside its
     /// cluster (`None` for a record alone).
     pub best_score: Vec<Option<f32>>,
-    /// Edges skipped because they would have joined contradicting records.
+    /// Edges skipped because they would have joined contradicting records, or clusters whose
+    /// identifiers disagree too much for the edge's score.
     pub guarded_edges: u64,
     /// Edges used to join clusters.
     pub joining_edges: u64,
 }
 
-/// Most distinct (given name, birth date) profiles kept per cluster for contradiction checks.
+/// Most distinct name and birth-date profiles kept per cluster for contradiction checks.
 const PROFILE_CAP: usize = 16;
+
+/// The identifier kinds whose disagreement between two clusters counts against joining them.
+const ID_KINDS: [KeyKind; 5] = [
+    KeyKind::Phone,
+    KeyKind::Email,
+    KeyKind::Card,
+    KeyKind::Device,
+    KeyKind::Social,
+];
+
+/// Evidence between clusters, beyond the linking pair: when two clusters both carry
+/// identifiers of one kind and share none (one person's e-mails on one side, another's on
+/// the other), the join is weighed with that kind's disagreement weight, as if the linking
+/// pair itself had disagreed. Namesakes linked by a name and a city are told apart this way.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ClusterEvidence {
+    /// Score a join needs after the disagreements are added (the match threshold).
+    pub threshold: f32,
+    /// Weight (bits, at most 0) of disagreeing identifiers, per kind: phone, e-mail, card,
+    /// device, handle. All zero turns the check off.
+    pub disagreement: [f32; 5],
+}
+
+/// Most identifier keys kept per cluster for the disagreement check.
+const ID_CAP: usize = 64;
 
 /// Clusters `n` records. `tiebreak[i]` is a stable hash of record `i`'s external id.
 pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]) -> Clustering {
+    cluster_with(n, edges, features, tiebreak, &ClusterEvidence::default())
+}
+
+/// [`cluster`], weighing each join with the identifiers the two clusters disagree on.
+pub fn cluster_with(
+    n: usize,
+    edges: &[Edge],
+    features: &[Features],
+    tiebreak: &[u64],
+    evidence: &ClusterEvidence,
+) -> Clustering {
+    let weigh = evidence.disagreement.iter().any(|&w| w < 0.0);
     let mut order: Vec<(f32, u64, u64, u32, u32)> = edges
         .par_iter()
         .map(|e| {
+            // Oriented by hash too: which side's profile a merge starts from must not
+            // depend on how records are numbered.
             let (ha, hb) = (tiebreak[e.a as usize], tiebreak[e.b as usize]);
-            (e.score, ha.min(hb), ha.max(hb), e.a, e.b)
+            if (ha, e.a) <= (hb, e.b) {
+                (e.score, ha, hb, e.a, e.b)
+            } else {
+                (e.score, hb, ha, e.b, e.a)
+            }
         })
         .collect();
     order.par_sort_unstable_by(|x, y| {
@@ -65,6 +115,8 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
     let mut uf = UnionFind::<u32>::new(n);
     // Profiles are stored by root; a record alone is its own profile.
     let mut profiles: Vec<Vec<u32>> = vec![Vec::new(); n];
+    // Identifier keys by root, filled on first use; see `ids_of`.
+    let mut ids: Vec<Option<Vec<Key>>> = vec![None; n];
     let mut best: Vec<Option<f32>> = vec![None; n];
     let mut guarded = 0u64;
     let mut joining = 0u64;
@@ -85,16 +137,49 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
             guarded += 1;
             continue;
         }
-        uf.union(ra, rb);
+        if weigh {
+            let (fa, fb) = (&features[a as usize], &features[b as usize]);
+            let ka = ids_of(&mut ids, features, ra);
+            let kb = ids_of(&mut ids, features, rb);
+            let mut penalty = 0.0f32;
+            for (i, &kind) in ID_KINDS.iter().enumerate() {
+                // The pair's own disagreement is already in its score.
+                let pair_compared =
+                    fa.keys_of(kind).next().is_some() && fb.keys_of(kind).next().is_some();
+                if !pair_compared && disjoint_kind(&ka, &kb, kind) {
+                    penalty += evidence.disagreement[i];
+                }
+            }
+            if score + penalty < evidence.threshold {
+                ids[ra as usize] = Some(ka);
+                ids[rb as usize] = Some(kb);
+                guarded += 1;
+                continue;
+            }
+            let mut merged = ka;
+            merged.extend(kb);
+            merged.sort_unstable();
+            merged.dedup();
+            merged.truncate(ID_CAP);
+            uf.union(ra, rb);
+            ids[uf.find(a) as usize] = Some(merged);
+        } else {
+            uf.union(ra, rb);
+        }
         joining += 1;
         note(&mut best, a, b, score);
         let root = uf.find(a);
         let mut merged = take_profile(&mut profiles, ra);
         for y in take_profile(&mut profiles, rb) {
             let fy = &features[y as usize];
+            // Records that every contradiction check treats alike need one representative.
             let same = merged.iter().any(|&x| {
                 let fx = &features[x as usize];
-                fx.first_root == fy.first_root && fx.dob == fy.dob
+                fx.first == fy.first
+                    && fx.first_root == fy.first_root
+                    && fx.last == fy.last
+                    && fx.dob == fy.dob
+                    && fx.abjad == fy.abjad
             });
             if !same {
                 merged.push(y);
@@ -123,6 +208,28 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
         guarded_edges: guarded,
         joining_edges: joining,
     }
+}
+
+/// The identifier keys of the cluster rooted at `root`, taken out of the table (put back by
+/// the caller); a root never seen is a record alone.
+fn ids_of(ids: &mut [Option<Vec<Key>>], features: &[Features], root: u32) -> Vec<Key> {
+    ids[root as usize].take().unwrap_or_else(|| {
+        let mut k: Vec<Key> = features[root as usize]
+            .keys
+            .iter()
+            .copied()
+            .filter(|k| k.kind().is_some_and(|kind| ID_KINDS.contains(&kind)))
+            .collect();
+        k.truncate(ID_CAP);
+        k
+    })
+}
+
+/// Both key lists hold keys of `kind` and share none.
+fn disjoint_kind(a: &[Key], b: &[Key], kind: KeyKind) -> bool {
+    let mut xa = a.iter().filter(|k| k.kind() == Some(kind)).peekable();
+    let xb: Vec<&Key> = b.iter().filter(|k| k.kind() == Some(kind)).collect();
+    xa.peek().is_some() && !xb.is_empty() && !xa.any(|k| xb.contains(&k))
 }
 
 /// A cluster's profile, borrowed; `alone` is `[root]`, the profile of a record on its own.
@@ -208,6 +315,43 @@ mod tests {
         assert_ne!(c.labels[2], c.labels[3]);
         assert_eq!(c.guarded_edges, 1);
         assert_eq!(c.best_score[2], Some(15.0));
+    }
+
+    fn with_keys(first: &str, keys: &[(KeyKind, u64)]) -> Features {
+        let mut f = person(first, 0);
+        f.keys = keys.iter().map(|&(k, h)| Key::new(k, h)).collect();
+        f.keys.sort_unstable();
+        f
+    }
+
+    #[test]
+    fn clusters_with_different_identifiers_need_more_than_a_weak_link() {
+        // 0-1: one person (shared e-mail); 2: a namesake with another e-mail; 3: a record
+        // with the same name and no identifiers. 1-3 and 2-3 are name links of 8 bits.
+        let f = vec![
+            with_keys("anna", &[(KeyKind::Email, 1), (KeyKind::Phone, 5)]),
+            with_keys("anna", &[(KeyKind::Email, 1)]),
+            with_keys("anna", &[(KeyKind::Email, 2)]),
+            with_keys("anna", &[]),
+        ];
+        let e = |a, b, score| Edge { a, b, score };
+        let edges = [e(0, 1, 20.0), e(1, 3, 8.0), e(2, 3, 7.0)];
+        let tb: Vec<u64> = (0..4).map(|i| crate::hash::mix(i + 7)).collect();
+        let evidence = ClusterEvidence {
+            threshold: 6.0,
+            disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0],
+        };
+        let c = cluster_with(4, &edges, &f, &tb, &evidence);
+        assert_eq!(c.labels[0], c.labels[1]);
+        assert_eq!(c.labels[1], c.labels[3], "the stronger name link joins");
+        assert_ne!(
+            c.labels[2], c.labels[3],
+            "different e-mails outweigh 7 bits"
+        );
+        assert_eq!(c.guarded_edges, 1);
+        // Without the evidence, the name links chain all four together.
+        let plain = cluster(4, &edges, &f, &tb);
+        assert!(plain.labels.iter().all(|&l| l == plain.labels[0]));
     }
 
     #[test]

@@ -570,7 +570,7 @@ fn compare_names(a: &Features, b: &Features, c: &mut Comparison) {
     // A given name alone against a full name whose order was misread ("Королёва Эвелина"
     // taken as given name "koroleva"): the lone name may be the other's "family" name.
     let lone_is_last = |x: &Features, y: &Features| {
-        x.last.is_none() && name_level(x.first.as_deref(), y.last.as_deref(), abjad) >= Level::Close
+        x.last.is_none() && name_level(x.first.as_deref(), y.last.as_deref(), abjad) == Level::Exact
     };
     let first = if first == Level::Different && (lone_is_last(a, b) || lone_is_last(b, a)) {
         Level::Close
@@ -643,6 +643,59 @@ mod tests {
             dob,
             ..Features::default()
         }
+    }
+
+    fn named(first: &str, last: Option<&str>) -> Features {
+        let n = crate::normalize::name::normalize(
+            &match last {
+                Some(l) => format!("{first} {l}"),
+                None => first.to_string(),
+            },
+            &crate::normalize::Context::default(),
+        )
+        .unwrap();
+        let nr = NormalizedRecord {
+            name: Some(n),
+            ..NormalizedRecord::default()
+        };
+        Features::from_normalized(&nr)
+    }
+
+    #[test]
+    fn given_names_that_may_be_one_person_do_not_contradict() {
+        let close = |a: &Features, b: &Features| {
+            let c = compare(a, b, &());
+            assert_eq!(
+                c.level(Field::FirstName),
+                Level::Close,
+                "{:?} {:?} / {:?} {:?}",
+                a.first,
+                a.last,
+                b.first,
+                b.last
+            );
+            assert!(!c.contradicts());
+        };
+        // A nickname of two names: Саша is Aleksandr or Aleksandra.
+        close(&named("Саша", None), &named("Александра", None));
+        close(&named("Женя", None), &named("Евгения", None));
+        close(&named("Sam", None), &named("Samantha", None));
+        // Transliteration variants that only the phonetic key joins.
+        close(&named("Жасур", None), &named("Jasur", None));
+        close(&named("Swati", None), &named("स्वाति", None));
+        // A lone given name against a full name whose order was misread.
+        let swapped = Features {
+            first: Some("koroleva".into()),
+            first_root: Some("koroleva".into()),
+            last: Some("evelina".into()),
+            ..Features::default()
+        };
+        close(&named("Evelina", None), &swapped);
+        // Different names stay different.
+        let c = compare(&named("Саша", None), &named("Ольга", None), &());
+        assert!(c.contradicts());
+        let c = compare(&named("Ivan", None), &named("Boris", None), &());
+        assert!(c.contradicts());
     }
 
     #[test]

@@ -42,6 +42,12 @@ pub struct Model {
     pub shared_value_error: f64,
     /// Cap on the weight of one field, in bits, so one field cannot outvote everything.
     pub max_field_weight: f64,
+    /// Per field (in [`Field::ALL`] order; identifiers only), the share of values carried by
+    /// more than one person, as estimated from the data ([`crate::block::Sharing`]). When
+    /// set (strict households), a value that looks like one person's is trusted only as far
+    /// as this rate allows; 0 leaves `shared_value_error` alone.
+    #[serde(default)]
+    pub shared_value_rates: [f64; Field::COUNT],
 }
 
 /// The weight of one field in a pair's score: a bar of a waterfall chart.
@@ -108,6 +114,7 @@ impl Default for Model {
             records: 0,
             shared_value_error: 0.01,
             max_field_weight: 30.0,
+            shared_value_rates: [0.0; Field::COUNT],
         }
     }
 }
@@ -158,7 +165,10 @@ impl Model {
         let f = field as usize;
         let n = self.population();
         let u = if field.key_kind().is_some() && field != Field::LastName {
-            (frequency.saturating_sub(1) as f64).max(self.shared_value_error) / n
+            (frequency.saturating_sub(1) as f64)
+                .max(self.shared_value_error)
+                .max(self.shared_value_rates[f])
+                / n
         } else {
             (frequency as f64 / n).max(self.u[f][Level::Exact as usize])
         };

@@ -21,9 +21,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::block::{block, BlockingConfig, Hub, RuleStats};
-use crate::cluster::{cluster, Edge};
-use crate::compare::{compare, Comparison, Features, Key};
+use crate::block::{block, BlockingConfig, Hub, RuleStats, Sharing};
+use crate::cluster::{cluster_with, ClusterEvidence, Edge};
+use crate::compare::{compare, Comparison, Features, Field, Key, Level};
 use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_str, mix};
 use crate::model::{log2_odds, Explanation, Model};
@@ -64,7 +64,11 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// Blocking rules and hub limits.
     pub blocking: BlockingConfig,
-    /// A pair is linked when its match probability is at least this.
+    /// A pair is linked when its match probability is at least this, and the clusters it
+    /// would join do not disagree on identifiers enough to bring it below (see
+    /// [`crate::cluster::ClusterEvidence`]). The default, 0.95, keeps pairwise precision
+    /// above 0.99 on the synthetic benchmark (BENCHMARKS.md); raise it to trade recall for
+    /// precision.
     pub match_probability: f64,
     /// Estimate the model's parameters from the data (EM); otherwise use `model` as given.
     pub train: bool,
@@ -76,6 +80,11 @@ pub struct Config {
     pub em_sample_pairs: usize,
     /// Most EM iterations.
     pub em_iterations: usize,
+    /// Keep households apart: weigh a shared identifier by how often values of its kind are
+    /// shared between people in this data ([`crate::block::Sharing`]), so that a record with
+    /// no name is not linked through a value alone when such values are often a family's.
+    /// Costs recall on records that carry nothing but one identifier.
+    pub strict_households: bool,
     /// Fewer candidate pairs than this and the model is not trained: EM needs volume to
     /// tell matches from non-matches, and the starting model is better than a guess on a
     /// handful of pairs.
@@ -88,13 +97,14 @@ impl Default for Config {
             context: Context::default(),
             sources: BTreeMap::new(),
             blocking: BlockingConfig::default(),
-            match_probability: 0.99,
+            match_probability: 0.95,
             train: true,
             model: None,
             u_sample_pairs: 300_000,
             em_sample_pairs: 2_000_000,
             em_iterations: 100,
             min_training_pairs: 5_000,
+            strict_households: false,
         }
     }
 }
@@ -182,6 +192,8 @@ pub struct Stats {
     pub candidate_pairs: u64,
     /// Share of all possible pairs not compared.
     pub reduction_ratio: f64,
+    /// How often identifier values of each kind are shared between people.
+    pub sharing: Vec<Sharing>,
     /// Candidate pairs with a confident contradiction (never linked).
     pub contradicting_pairs: u64,
     /// Pairs at or above the threshold.
@@ -389,6 +401,17 @@ pub fn resolve_with_progress(
         model.matches_per_record =
             (2.0 * lambda * blocking.pairs.len() as f64 / records.len() as f64).max(1e-3);
     }
+    if config.strict_households {
+        for sharing in &blocking.sharing {
+            if let Some(field) = Field::ALL
+                .iter()
+                .find(|f| f.key_kind() == sharing.kind && **f != Field::LastName)
+            {
+                model.shared_value_rates[*field as usize] = sharing.rate();
+            }
+        }
+    }
+    stats.sharing = blocking.sharing.clone();
     stats.stage_ms.insert("train".into(), ms(t));
 
     // 4. Score.
@@ -435,7 +458,8 @@ pub fn resolve_with_progress(
     // 5. Cluster.
     progress("cluster");
     let t = Instant::now();
-    let clustering = cluster(records.len(), &edges, &features, &tiebreak);
+    let evidence = cluster_evidence(&model, threshold);
+    let clustering = cluster_with(records.len(), &edges, &features, &tiebreak, &evidence);
     stats.guarded_edges = clustering.guarded_edges;
     stats.stage_ms.insert("cluster".into(), ms(t));
 
@@ -507,4 +531,20 @@ pub fn resolve_with_progress(
         frequencies: blocking.frequencies,
         threshold,
     })
+}
+
+/// What clustering weighs beyond each linking pair: the model's weights for disagreeing
+/// identifiers, against the match threshold.
+pub(crate) fn cluster_evidence(model: &Model, threshold: f64) -> ClusterEvidence {
+    ClusterEvidence {
+        threshold: threshold as f32,
+        disagreement: [
+            Field::Phone,
+            Field::Email,
+            Field::Card,
+            Field::Device,
+            Field::Social,
+        ]
+        .map(|f| model.weight(f, Level::Different).min(0.0) as f32),
+    }
 }

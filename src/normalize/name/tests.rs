@@ -42,6 +42,17 @@ fn russian_orders_meet() {
 }
 
 #[test]
+fn strong_family_name_ending_outweighs_a_weak_one() {
+    // -eva is a family-name ending; -ina ends given names too (Evelina, Angelina).
+    for s in ["Королёва Эвелина", "Эвелина Королёва", "Koroleva Evelina"]
+    {
+        let n = norm(s);
+        assert_eq!(n.first.as_deref(), Some("evelina"), "{s}");
+        assert_eq!(n.last.as_deref(), Some("koroleva"), "{s}");
+    }
+}
+
+#[test]
 fn russian_spellings_meet() {
     let groups: &[&[&str]] = &[
         &[
