@@ -40,6 +40,8 @@ fn main() {
     let mut seed = 42u64;
     let mut threads = 0usize;
     let mut json_out = None;
+    let mut digest = false;
+    let mut quality = true;
     // The generator's markets, as a multi-country export would be configured.
     let mut config = Config::default();
     config.context.candidate_regions = omnilink::normalize::Region::MARKETS.to_vec().into();
@@ -51,6 +53,8 @@ fn main() {
             ("--seed", Some(v)) => seed = v.parse().expect("--seed S"),
             ("--threads", Some(v)) => threads = v.parse().expect("--threads N"),
             ("--json", Some(v)) => json_out = Some(v),
+            ("--digest", Some(v)) => digest = v == "1" || v == "true",
+            ("--quality", Some(v)) => quality = !(v == "0" || v == "false"),
             ("--match-probability", Some(v)) => {
                 config.match_probability = v.parse().expect("--match-probability P")
             }
@@ -62,7 +66,7 @@ fn main() {
                     .expect("config")
             }
             _ => {
-                eprintln!("usage: benchmark [--customers N] [--seed S] [--threads N] [--json FILE] [--match-probability P] [--strict-households true|false] [--config FILE.toml]");
+                eprintln!("usage: benchmark [--customers N] [--seed S] [--threads N] [--json FILE] [--digest 1] [--quality 0] [--match-probability P] [--strict-households true|false] [--config FILE.toml]");
                 std::process::exit(2);
             }
         }
@@ -87,42 +91,8 @@ fn main() {
     let total_s = t.elapsed().as_secs_f64();
     let (_, peak) = memory();
 
-    let pred: Vec<u32> = res.memberships.iter().map(|m| m.customer).collect();
-    let report = Contingency::new(&truth, &pred).expect("labels").report();
-    let ceiling = eval::evidence_ceiling(records, &truth, &config).expect("ceiling");
-    let household =
-        eval::group_merge_rate(&data.household_labels(), &truth, &pred).expect("households");
-    let namesake =
-        eval::group_merge_rate(&data.namesake_labels(), &truth, &pred).expect("namesakes");
-    // Households again, among records that say who they are (a name or a birth date): a
-    // record with neither and only the family's phone or card cannot be told apart.
-    let household_named = {
-        let named = |r: &omnilink::Record| {
-            r.first_name.is_some()
-                || r.last_name.is_some()
-                || r.full_name.is_some()
-                || r.birth_date.is_some()
-        };
-        let idx: Vec<usize> = (0..records.len()).filter(|&i| named(&records[i])).collect();
-        let labels = data.household_labels();
-        let g: Vec<Option<u32>> = idx.iter().map(|&i| labels[i]).collect();
-        let t: Vec<u32> = idx.iter().map(|&i| truth[i]).collect();
-        let p: Vec<u32> = idx.iter().map(|&i| pred[i]).collect();
-        eval::group_merge_rate(&g, &t, &p).expect("households")
-    };
-    let changed = eval::subset_recall(&data.tag_mask(Tag::PhoneChanged), &truth, &pred)
-        .expect("phone changed");
-    let changed_ceiling = {
-        let mask = data.tag_mask(Tag::PhoneChanged);
-        let idx: Vec<usize> = (0..records.len()).filter(|&i| mask[i]).collect();
-        let sub: Vec<omnilink::Record> = idx.iter().map(|&i| records[i].clone()).collect();
-        let t: Vec<u32> = idx.iter().map(|&i| truth[i]).collect();
-        eval::evidence_ceiling(&sub, &t, &config).expect("ceiling")
-    };
     let st = &res.stats;
     let n = records.len();
-    let recall_of_ceiling = report.pairwise.recall / ceiling.recall.max(1e-12);
-
     println!(
         "omnilink benchmark: {customers} customers, {n} records, seed {seed}, {} threads",
         rayon::current_num_threads()
@@ -155,46 +125,102 @@ fn main() {
     );
     println!("  hubs                {:>10}", res.hubs.len());
     println!(
-        "  peak memory         {:>10.1} MiB  ({:.0} bytes/record above the {:.1} MiB of input)",
+        "  peak memory         {:>10.1} MiB  ({:.0} bytes/record in all, {:.0} bytes/record above the {:.1} MiB of input)",
         peak as f64 / 1048576.0,
+        peak as f64 / n as f64,
         (peak.saturating_sub(rss_before)) as f64 / n as f64,
         rss_before as f64 / 1048576.0
     );
-    println!("{report}");
-    println!(
-        "  evidence ceiling    recall {:.4}   our recall / ceiling {:.4}",
-        ceiling.recall, recall_of_ceiling
-    );
-    println!(
-        "  households          cross-person pairs {:>8}   merged {:>6}  rate {:.4}",
-        household.cross_entity_pairs, household.merged_pairs, household.rate
-    );
-    println!(
-        "    with a name or birth date         {:>8}   merged {:>6}  rate {:.4}",
-        household_named.cross_entity_pairs, household_named.merged_pairs, household_named.rate
-    );
-    println!(
-        "  namesakes           cross-person pairs {:>8}   merged {:>6}  rate {:.4}",
-        namesake.cross_entity_pairs, namesake.merged_pairs, namesake.rate
-    );
-    println!(
-        "  phone changed       recall {:.4}  (ceiling {:.4}) over {} pairs",
-        changed.recall, changed_ceiling.recall, changed.true_pairs
-    );
+    let mut quality_json = serde_json::Value::Null;
+    if quality {
+        let pred: Vec<u32> = res.memberships.iter().map(|m| m.customer).collect();
+        let report = Contingency::new(&truth, &pred).expect("labels").report();
+        let ceiling = eval::evidence_ceiling(records, &truth, &config).expect("ceiling");
+        let household =
+            eval::group_merge_rate(&data.household_labels(), &truth, &pred).expect("households");
+        let namesake =
+            eval::group_merge_rate(&data.namesake_labels(), &truth, &pred).expect("namesakes");
+        // Households again, among records that say who they are (a name or a birth date): a
+        // record with neither and only the family's phone or card cannot be told apart.
+        let household_named = {
+            let named = |r: &omnilink::Record| {
+                r.first_name.is_some()
+                    || r.last_name.is_some()
+                    || r.full_name.is_some()
+                    || r.birth_date.is_some()
+            };
+            let idx: Vec<usize> = (0..records.len()).filter(|&i| named(&records[i])).collect();
+            let labels = data.household_labels();
+            let g: Vec<Option<u32>> = idx.iter().map(|&i| labels[i]).collect();
+            let t: Vec<u32> = idx.iter().map(|&i| truth[i]).collect();
+            let p: Vec<u32> = idx.iter().map(|&i| pred[i]).collect();
+            eval::group_merge_rate(&g, &t, &p).expect("households")
+        };
+        let changed = eval::subset_recall(&data.tag_mask(Tag::PhoneChanged), &truth, &pred)
+            .expect("phone changed");
+        let changed_ceiling = {
+            let mask = data.tag_mask(Tag::PhoneChanged);
+            let idx: Vec<usize> = (0..records.len()).filter(|&i| mask[i]).collect();
+            let sub: Vec<omnilink::Record> = idx.iter().map(|&i| records[i].clone()).collect();
+            let t: Vec<u32> = idx.iter().map(|&i| truth[i]).collect();
+            eval::evidence_ceiling(&sub, &t, &config).expect("ceiling")
+        };
+        let recall_of_ceiling = report.pairwise.recall / ceiling.recall.max(1e-12);
+        println!("{report}");
+        println!(
+            "  evidence ceiling    recall {:.4}   our recall / ceiling {:.4}",
+            ceiling.recall, recall_of_ceiling
+        );
+        println!(
+            "  households          cross-person pairs {:>8}   merged {:>6}  rate {:.4}",
+            household.cross_entity_pairs, household.merged_pairs, household.rate
+        );
+        println!(
+            "    with a name or birth date         {:>8}   merged {:>6}  rate {:.4}",
+            household_named.cross_entity_pairs, household_named.merged_pairs, household_named.rate
+        );
+        println!(
+            "  namesakes           cross-person pairs {:>8}   merged {:>6}  rate {:.4}",
+            namesake.cross_entity_pairs, namesake.merged_pairs, namesake.rate
+        );
+        println!(
+            "  phone changed       recall {:.4}  (ceiling {:.4}) over {} pairs",
+            changed.recall, changed_ceiling.recall, changed.true_pairs
+        );
+        quality_json = json!({
+            "report": report, "evidence_ceiling": ceiling.recall,
+            "recall_of_ceiling": recall_of_ceiling,
+            "household": household, "household_named": household_named, "namesake": namesake,
+            "phone_changed": changed, "phone_changed_ceiling": changed_ceiling.recall,
+        });
+    }
+
+    if digest {
+        // A fingerprint of the whole result (customers with their IDs, members and golden
+        // records; memberships with scores), to check that a change leaves it identical.
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for c in &res.customers {
+            serde_json::to_string(c).expect("customer").hash(&mut h);
+        }
+        for m in &res.memberships {
+            (m.record.0, m.customer, m.score.map(f32::to_bits)).hash(&mut h);
+        }
+        println!("  result digest       {:016x}", h.finish());
+    }
 
     if let Some(path) = json_out {
-        let out = json!({
+        let mut out = json!({
             "customers": customers, "records": n, "seed": seed,
             "threads": rayon::current_num_threads(),
             "stage_ms": st.stage_ms, "total_s": total_s,
             "candidate_pairs": st.candidate_pairs, "accepted_pairs": st.accepted_pairs,
             "hubs": res.hubs.len(),
             "peak_bytes": peak, "input_bytes": rss_before,
-            "report": report, "evidence_ceiling": ceiling.recall,
-            "recall_of_ceiling": recall_of_ceiling,
-            "household": household, "household_named": household_named, "namesake": namesake,
-            "phone_changed": changed, "phone_changed_ceiling": changed_ceiling.recall,
         });
+        if let (Some(o), serde_json::Value::Object(q)) = (out.as_object_mut(), quality_json) {
+            o.extend(q);
+        }
         std::fs::write(&path, serde_json::to_string_pretty(&out).unwrap()).expect("write json");
         println!("  json                {path}");
     }

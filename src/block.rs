@@ -96,12 +96,21 @@ impl Rule {
 
     /// Appends this rule's keys for one record.
     pub fn keys(self, f: &Features, out: &mut Vec<u64>) {
+        if self.key_kind().is_some() {
+            self.keys_with(f, (0, 0), out);
+        } else {
+            self.keys_with(f, (f.first_phonetic(), f.last_phonetic()), out);
+        }
+    }
+
+    /// [`Rule::keys`] with the record's phonetic given and family name keys computed once
+    /// (`(first_phonetic, last_phonetic)`; unused by identifier rules).
+    fn keys_with(self, f: &Features, (fp, lp): (u64, u64), out: &mut Vec<u64>) {
         let tag = self as u64 + 1;
         if let Some(kind) = self.key_kind() {
             out.extend(f.keys_of(kind).map(|k| combine(tag, k.0)));
             return;
         }
-        let (fp, lp) = (f.first_phonetic(), f.last_phonetic());
         let parts: [u64; 2] = match self {
             Rule::NameBirthDate => [combine(fp, lp), f.dob as u64],
             Rule::NameCity => [combine(fp, lp), f.city],
@@ -254,6 +263,15 @@ pub fn block(
         ..Blocking::default()
     };
 
+    // Phonetic name keys, computed once for all name rules.
+    let phonetic: Vec<(u64, u64)> = if config.rules.iter().any(|r| r.key_kind().is_none()) {
+        records
+            .par_iter()
+            .map(|f| (f.first_phonetic(), f.last_phonetic()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut all_pairs: Vec<u64> = Vec::new();
     let mut emitted: u64 = 0;
     for &rule in &config.rules {
@@ -265,14 +283,19 @@ pub fn block(
         let mut entries: Vec<(u64, u32)> = records
             .par_iter()
             .enumerate()
-            .fold(Vec::new, |mut acc, (i, f)| {
-                let mut keys = Vec::new();
-                rule.keys(f, &mut keys);
-                keys.sort_unstable();
-                keys.dedup();
-                acc.extend(keys.into_iter().map(|k| (k, i as u32)));
-                acc
-            })
+            .fold(
+                || (Vec::new(), Vec::new()),
+                |(mut acc, mut keys), (i, f)| {
+                    keys.clear();
+                    let names = phonetic.get(i).copied().unwrap_or((0, 0));
+                    rule.keys_with(f, names, &mut keys);
+                    keys.sort_unstable();
+                    keys.dedup();
+                    acc.extend(keys.iter().map(|&k| (k, i as u32)));
+                    (acc, keys)
+                },
+            )
+            .map(|(acc, _)| acc)
             .reduce(Vec::new, |mut a, mut b| {
                 a.append(&mut b);
                 a

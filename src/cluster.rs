@@ -94,8 +94,14 @@ pub fn cluster_with(
     let mut order: Vec<(f32, u64, u64, u32, u32)> = edges
         .par_iter()
         .map(|e| {
+            // Oriented by hash too: which side's profile a merge starts from must not
+            // depend on how records are numbered.
             let (ha, hb) = (tiebreak[e.a as usize], tiebreak[e.b as usize]);
-            (e.score, ha.min(hb), ha.max(hb), e.a, e.b)
+            if (ha, e.a) <= (hb, e.b) {
+                (e.score, ha, hb, e.a, e.b)
+            } else {
+                (e.score, hb, ha, e.b, e.a)
+            }
         })
         .collect();
     order.par_sort_unstable_by(|x, y| {

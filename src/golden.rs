@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::normalize::{DeviceId, NormalizedRecord};
+use crate::normalize::NormalizedRecord;
 use crate::Record;
 
 /// The best view of one customer. Values are canonical (E.164 phones, canonical e-mails);
@@ -64,60 +64,224 @@ pub struct Member<'a> {
     pub tiebreak: u64,
 }
 
-/// Ranks members for tie-breaks: most recent, then highest priority, then stable hash.
-fn rank<'a>(m: &Member<'a>) -> (std::cmp::Reverse<&'a str>, std::cmp::Reverse<i32>, u64) {
-    (
-        std::cmp::Reverse(m.record.updated_at.as_deref().unwrap_or("")),
-        std::cmp::Reverse(m.priority),
-        m.tiebreak,
-    )
+/// The canonical values of one record that a golden record shows (city, identifiers), packed
+/// in one allocation: a flags character, then for each value its kind character, its length in
+/// 6-bit ASCII digits (low digits first, `0x40` marks "more digits") and its text. The batch
+/// pipeline keeps this instead of the whole [`NormalizedRecord`].
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Packed(Box<str>);
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Packed({} bytes)", self.0.len())
+    }
 }
 
-/// Picks the value most members carry; ties to the best-ranked member.
-fn pick<'a, T: Eq + std::hash::Hash + Clone>(
-    members: &[Member<'a>],
-    get: impl Fn(&Member<'a>) -> Option<T>,
-) -> Option<(T, usize)> {
-    let mut counts: HashMap<T, (usize, usize)> = HashMap::new(); // value -> (count, best member)
-    for (i, m) in members.iter().enumerate() {
-        if let Some(v) = get(m) {
-            let e = counts.entry(v).or_insert((0, i));
-            e.0 += 1;
-            if rank(&members[i]) < rank(&members[e.1]) {
-                e.1 = i;
-            }
+/// Flag: the record has a name.
+const HAS_NAME: u8 = 1;
+
+/// Value kinds in a [`Packed`]; lists in golden records are indexed by `kind - PHONE`.
+const CITY: u8 = 0;
+const PHONE: u8 = 1;
+const EMAIL: u8 = 2;
+const CARD: u8 = 3;
+const DEVICE: u8 = 4;
+const SOCIAL: u8 = 5;
+/// Identifier kinds listed in golden records.
+const LISTS: usize = 5;
+
+impl Packed {
+    /// Packs what survivorship needs of `n` beyond its name parts and birth date.
+    pub(crate) fn of(n: &NormalizedRecord) -> Packed {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(64);
+        out.push(char::from(if n.name.is_some() { HAS_NAME } else { 0 }));
+        if let Some(c) = &n.city {
+            put(&mut out, CITY, c.as_str());
         }
+        let mut buf = String::new();
+        for p in &n.phones {
+            buf.clear();
+            let _ = write!(buf, "+{}", p.as_u64());
+            put(&mut out, PHONE, &buf);
+        }
+        for e in &n.emails {
+            put(&mut out, EMAIL, e.as_str());
+        }
+        for c in &n.cards {
+            put(&mut out, CARD, c.as_str());
+        }
+        for d in &n.devices {
+            put(&mut out, DEVICE, &d.to_canonical_string());
+        }
+        for s in &n.socials {
+            buf.clear();
+            buf.push_str(s.network.as_str());
+            buf.push(':');
+            buf.push_str(s.handle());
+            put(&mut out, SOCIAL, &buf);
+        }
+        Packed(out.into_boxed_str())
     }
-    counts
-        .into_iter()
-        .min_by(|a, b| {
-            b.1 .0
-                .cmp(&a.1 .0)
-                .then_with(|| rank(&members[a.1 .1]).cmp(&rank(&members[b.1 .1])))
+
+    fn has_name(&self) -> bool {
+        self.0.as_bytes().first().is_some_and(|f| f & HAS_NAME != 0)
+    }
+
+    /// The values, as `(kind, text)`, in packing order.
+    fn values(&self) -> impl Iterator<Item = (u8, &str)> + '_ {
+        let text: &str = &self.0;
+        let mut at = 1;
+        std::iter::from_fn(move || {
+            let b = text.as_bytes();
+            let kind = *b.get(at)?;
+            let mut len = 0usize;
+            let mut shift = 0;
+            at += 1;
+            loop {
+                let d = *b.get(at)?;
+                at += 1;
+                len |= usize::from(d & 0x3f) << shift;
+                shift += 6;
+                if d & 0x40 == 0 || shift > 60 {
+                    break;
+                }
+            }
+            let v = text.get(at..at + len)?;
+            at += len;
+            Some((kind, v))
         })
-        .map(|(v, (_, i))| (v, i))
+    }
 }
 
-/// Every distinct value, most frequent first, ties by best-ranked member then value.
-fn collect<'a>(members: &[Member<'a>], get: impl Fn(&Member<'a>) -> Vec<String>) -> Vec<String> {
-    let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
-    for (i, m) in members.iter().enumerate() {
-        for v in get(m) {
-            let e = counts.entry(v).or_insert((0, i));
-            e.0 += 1;
-            if rank(&members[i]) < rank(&members[e.1]) {
-                e.1 = i;
+fn put(out: &mut String, kind: u8, text: &str) {
+    out.push(char::from(kind));
+    let mut len = text.len();
+    loop {
+        let low = (len & 0x3f) as u8;
+        len >>= 6;
+        if len == 0 {
+            out.push(char::from(low));
+            break;
+        }
+        out.push(char::from(low | 0x40));
+    }
+    out.push_str(text);
+}
+
+/// One member as survivorship reads it: borrowed name parts, the birth date, packed values.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct View<'a> {
+    /// The raw record (display name, `updated_at`, source).
+    pub record: &'a Record,
+    /// Its source's priority.
+    pub priority: i32,
+    /// Stable hash of the record's id.
+    pub tiebreak: u64,
+    /// Given-name root (the given name when no root is known).
+    pub first_root: Option<&'a str>,
+    /// Given name, folded Latin.
+    pub first: Option<&'a str>,
+    /// Family name, folded Latin.
+    pub last: Option<&'a str>,
+    /// Birth date as `yyyymmdd`, 0 when missing.
+    pub dob: u32,
+    /// City and identifiers.
+    pub packed: &'a Packed,
+}
+
+/// Tally of distinct values: `(value, count, best position)`, with a hash index once it grows.
+struct Tally<T> {
+    rows: Vec<(T, u32, u32)>,
+    index: Option<HashMap<T, usize>>,
+}
+
+impl<T: Eq + std::hash::Hash + Copy> Tally<T> {
+    fn new() -> Self {
+        Tally {
+            rows: Vec::new(),
+            index: None,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.index = None;
+    }
+
+    fn add(&mut self, v: T, pos: u32) {
+        let found = match &self.index {
+            Some(ix) => ix.get(&v).copied(),
+            None => self.rows.iter().position(|r| r.0 == v),
+        };
+        match found {
+            Some(i) => {
+                let r = &mut self.rows[i];
+                r.1 += 1;
+                r.2 = r.2.min(pos);
+            }
+            None => {
+                self.rows.push((v, 1, pos));
+                if let Some(ix) = &mut self.index {
+                    ix.insert(v, self.rows.len() - 1);
+                } else if self.rows.len() > 32 {
+                    self.index = Some(
+                        self.rows
+                            .iter()
+                            .enumerate()
+                            .map(|(i, r)| (r.0, i))
+                            .collect(),
+                    );
+                }
             }
         }
     }
-    let mut v: Vec<(String, (usize, usize))> = counts.into_iter().collect();
-    v.sort_by(|a, b| {
-        b.1 .0
-            .cmp(&a.1 .0)
-            .then_with(|| rank(&members[a.1 .1]).cmp(&rank(&members[b.1 .1])))
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    v.into_iter().map(|(s, _)| s).collect()
+
+    /// The most carried value, ties to the best-ranked carrier: `(value, best position)`.
+    fn winner(&self) -> Option<(T, u32)> {
+        self.rows
+            .iter()
+            .min_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)))
+            .map(|r| (r.0, r.2))
+    }
+}
+
+impl Tally<&str> {
+    /// Every distinct value, most frequent first, ties by best-ranked member then value.
+    fn sorted_list(&mut self) -> Vec<String> {
+        let rows = &mut self.rows;
+        rows.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then_with(|| a.0.cmp(b.0)));
+        rows.iter().map(|r| r.0.to_string()).collect()
+    }
+}
+
+/// Working space of [`golden_of`], reused from one customer to the next.
+pub(crate) struct Scratch<'a> {
+    /// The members of the customer at hand.
+    pub views: Vec<View<'a>>,
+    order: Vec<u32>,
+    pos: Vec<u32>,
+    names: Tally<(Option<&'a str>, Option<&'a str>)>,
+    dobs: Tally<u32>,
+    cities: Tally<&'a str>,
+    lists: [Tally<&'a str>; LISTS],
+    sources: Vec<&'a str>,
+}
+
+impl<'a> Scratch<'a> {
+    /// Empty working space.
+    pub(crate) fn new() -> Self {
+        Scratch {
+            views: Vec::new(),
+            order: Vec::new(),
+            pos: Vec::new(),
+            names: Tally::new(),
+            dobs: Tally::new(),
+            cities: Tally::new(),
+            lists: std::array::from_fn(|_| Tally::new()),
+            sources: Vec::new(),
+        }
+    }
 }
 
 fn display_name(r: &Record) -> Option<String> {
@@ -136,73 +300,200 @@ fn display_name(r: &Record) -> Option<String> {
 
 /// Builds the golden record of one customer from its members.
 pub fn golden(members: &[Member<'_>]) -> GoldenRecord {
+    let packed: Vec<Packed> = members.iter().map(|m| Packed::of(m.normalized)).collect();
+    let mut scratch = Scratch::new();
+    scratch
+        .views
+        .extend(members.iter().zip(&packed).map(|(m, p)| {
+            let name = m.normalized.name.as_ref();
+            let first = name.and_then(|n| n.first.as_deref());
+            View {
+                record: m.record,
+                priority: m.priority,
+                tiebreak: m.tiebreak,
+                first_root: name.and_then(|n| n.first_root.as_deref()).or(first),
+                first,
+                last: name.and_then(|n| n.last.as_deref()),
+                dob: m.normalized.birth_date.map_or(0, |d| {
+                    d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32
+                }),
+                packed: p,
+            }
+        }));
+    golden_of(&mut scratch)
+}
+
+/// [`golden`] over `scratch.views`, the members as the batch pipeline keeps them.
+pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
+    let Scratch {
+        views: members,
+        order,
+        pos,
+        names,
+        dobs,
+        cities,
+        lists,
+        sources,
+    } = scratch;
+    // Rank for tie-breaks: most recent, then highest priority, then stable hash; `pos[i]` is
+    // member i's place in that order (equal ranks keep member order).
+    order.clear();
+    order.extend(0..members.len() as u32);
+    if members.len() > 1 {
+        let key = |i: u32| {
+            let m = &members[i as usize];
+            (
+                std::cmp::Reverse(m.record.updated_at.as_deref().unwrap_or("")),
+                std::cmp::Reverse(m.priority),
+                m.tiebreak,
+            )
+        };
+        order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    }
+    pos.clear();
+    pos.resize(members.len(), 0);
+    for (p, &i) in order.iter().enumerate() {
+        pos[i as usize] = p as u32;
+    }
+
+    names.clear();
+    dobs.clear();
+    cities.clear();
+    for t in lists.iter_mut() {
+        t.clear();
+    }
+    for (m, &p) in members.iter().zip(pos.iter()) {
+        if m.packed.has_name() {
+            names.add((m.first_root, m.last), p);
+        }
+        if m.dob != 0 {
+            dobs.add(m.dob, p);
+        }
+        for (kind, v) in m.packed.values() {
+            if kind == CITY {
+                cities.add(v, p);
+            } else if let Some(t) = lists.get_mut(usize::from(kind.wrapping_sub(PHONE))) {
+                t.add(v, p);
+            }
+        }
+    }
+
     let mut g = GoldenRecord::default();
-    if let Some(((_, last), i)) = pick(members, |m| {
-        m.normalized
-            .name
-            .as_ref()
-            .map(|n| (n.first_root.clone().or(n.first.clone()), n.last.clone()))
-    }) {
-        g.name = display_name(members[i].record);
-        let latin: Vec<&str> = [
-            members[i]
-                .normalized
-                .name
-                .as_ref()
-                .and_then(|n| n.first.as_deref()),
-            last.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+    if let Some(((_, last), best)) = names.winner() {
+        let m = &members[order[best as usize] as usize];
+        g.name = display_name(m.record);
+        let latin: Vec<&str> = [m.first, last].into_iter().flatten().collect();
         g.name_latin = (!latin.is_empty()).then(|| latin.join(" "));
     }
-    g.birth_date = pick(members, |m| m.normalized.birth_date.map(|d| d.iso())).map(|x| x.0);
-    g.city = pick(members, |m| {
-        m.normalized.city.as_ref().map(|c| c.as_str().to_string())
-    })
-    .map(|x| x.0);
-    g.phones = collect(members, |m| {
-        m.normalized.phones.iter().map(|p| p.e164()).collect()
-    });
-    g.emails = collect(members, |m| {
-        m.normalized
-            .emails
-            .iter()
-            .map(|e| e.as_str().to_string())
-            .collect()
-    });
-    g.cards = collect(members, |m| {
-        m.normalized
-            .cards
-            .iter()
-            .map(|c| c.as_str().to_string())
-            .collect()
-    });
-    g.devices = collect(members, |m| {
-        m.normalized
-            .devices
-            .iter()
-            .map(DeviceId::to_canonical_string)
-            .collect()
-    });
-    g.socials = collect(members, |m| {
-        m.normalized
-            .socials
-            .iter()
-            .map(|s| {
-                let net = serde_json::to_string(&s.network).unwrap_or_default();
-                format!("{}:{}", net.trim_matches('"'), s.handle())
-            })
-            .collect()
-    });
-    let mut sources: Vec<String> = members.iter().map(|m| m.record.source.clone()).collect();
-    sources.sort();
+    g.birth_date = dobs
+        .winner()
+        .map(|(d, _)| format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100));
+    g.city = cities.winner().map(|(c, _)| c.to_string());
+    let [phones, emails, cards, devices, socials] = lists;
+    g.phones = phones.sorted_list();
+    g.emails = emails.sorted_list();
+    g.cards = cards.sorted_list();
+    g.devices = devices.sorted_list();
+    g.socials = socials.sorted_list();
+    sources.clear();
+    sources.extend(members.iter().map(|m| m.record.source.as_str()));
+    sources.sort_unstable();
     sources.dedup();
-    g.sources = sources;
+    g.sources = sources.iter().map(|s| s.to_string()).collect();
     g.updated_at = members
         .iter()
-        .filter_map(|m| m.record.updated_at.clone())
-        .max();
+        .filter_map(|m| m.record.updated_at.as_deref())
+        .max()
+        .map(str::to_string);
     g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{normalize_record, Context, Region};
+
+    fn member<'a>(r: &'a Record, n: &'a NormalizedRecord, tiebreak: u64) -> Member<'a> {
+        Member {
+            record: r,
+            normalized: n,
+            priority: 0,
+            tiebreak,
+        }
+    }
+
+    #[test]
+    fn packed_values_round_trip() {
+        let r = Record::new("1", "web")
+            .phone("+7 912 345 67 89")
+            .email("anna.petrova@gmail.com")
+            .city("Moscow")
+            .full_name("Anna Petrova");
+        let n = normalize_record(&r, &Context::new().region(Region::RU));
+        let p = Packed::of(&n);
+        let v: Vec<(u8, &str)> = p.values().collect();
+        assert!(p.has_name());
+        assert_eq!(v.iter().filter(|x| x.0 == CITY).count(), 1);
+        assert_eq!(
+            v.iter().find(|x| x.0 == PHONE).map(|x| x.1),
+            Some("+79123456789")
+        );
+        let emails: Vec<&str> = v.iter().filter(|x| x.0 == EMAIL).map(|x| x.1).collect();
+        assert_eq!(emails, [n.emails[0].as_str()]);
+        // Lengths of one, two and three digits.
+        let texts = ["", "ab", &"é".repeat(40), &"x".repeat(5000)];
+        let mut raw = String::from("\0");
+        for (i, t) in texts.iter().enumerate() {
+            put(&mut raw, i as u8, t);
+        }
+        let packed = Packed(raw.into());
+        let back: Vec<(u8, &str)> = packed.values().collect();
+        let want: Vec<(u8, &str)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i as u8, *t))
+            .collect();
+        assert_eq!(back, want);
+        assert!(!Packed::of(&NormalizedRecord::default()).has_name());
+        assert_eq!(Packed::of(&NormalizedRecord::default()).values().count(), 0);
+    }
+
+    #[test]
+    fn most_carried_value_wins_then_most_recent() {
+        let ctx = Context::new().region(Region::RU);
+        let recs = [
+            Record::new("1", "web")
+                .phone("+7 912 345 67 89")
+                .full_name("Anna Petrova")
+                .updated_at("2024-01-01"),
+            Record::new("2", "app")
+                .phone("+7 903 111 22 33")
+                .phone("+7 912 345 67 89")
+                .full_name("Anna Petrova")
+                .updated_at("2023-01-01"),
+            Record::new("3", "store")
+                .phone("+7 903 111 22 34")
+                .full_name("Maria Ivanova")
+                .birth_date("1990-05-17")
+                .updated_at("2025-01-01"),
+        ];
+        let norm: Vec<NormalizedRecord> = recs.iter().map(|r| normalize_record(r, &ctx)).collect();
+        let members: Vec<Member<'_>> = recs
+            .iter()
+            .zip(&norm)
+            .enumerate()
+            .map(|(i, (r, n))| member(r, n, i as u64))
+            .collect();
+        let g = golden(&members);
+        assert_eq!(g.name.as_deref(), Some("Anna Petrova"));
+        assert_eq!(g.birth_date.as_deref(), Some("1990-05-17"));
+        // Two members carry the first phone; the others once each, the most recent first.
+        assert_eq!(g.phones, ["+79123456789", "+79031112234", "+79031112233"]);
+        assert_eq!(g.sources, ["app", "store", "web"]);
+        assert_eq!(g.updated_at.as_deref(), Some("2025-01-01"));
+        // Member order does not matter.
+        let mut rev = members.clone();
+        rev.reverse();
+        assert_eq!(golden(&rev), g);
+    }
 }

@@ -24,10 +24,10 @@ use serde::{Deserialize, Serialize};
 use crate::block::{block, BlockingConfig, Hub, RuleStats, Sharing};
 use crate::cluster::{cluster_with, ClusterEvidence, Edge};
 use crate::compare::{compare, Comparison, Features, Field, Key, Level};
-use crate::golden::{golden, GoldenRecord, Member};
+use crate::golden::{golden_of, GoldenRecord, Packed, Scratch, View};
 use crate::hash::{hash_str, mix};
 use crate::model::{log2_odds, Explanation, Model};
-use crate::normalize::{normalize_record, Context, NormalizedRecord, Region};
+use crate::normalize::{normalize_record, Context, FieldKind, Region, Reject};
 use crate::privacy::IdentifierKey;
 use crate::{Error, Record, RecordId, Result};
 
@@ -277,7 +277,8 @@ impl Resolution {
     }
 }
 
-/// A stable hash of a record's identity (source and id).
+/// A stable hash of a record's identity (source and id). The batch pipeline computes the same
+/// with the source's hash found once per source.
 pub(crate) fn record_hash(r: &Record) -> u64 {
     crate::hash::combine(hash_str(20, &r.source), hash_str(21, &r.id))
 }
@@ -324,53 +325,89 @@ pub fn resolve_with_progress(
     };
 
     // Sources, indexed in sorted order.
-    let mut source_names: Vec<String> = records.iter().map(|r| r.source.clone()).collect();
+    let mut first_seen: HashMap<&str, u32> = HashMap::new();
+    let mut seen_order: Vec<u32> = Vec::with_capacity(records.len());
+    for r in records {
+        let next = first_seen.len() as u32;
+        seen_order.push(*first_seen.entry(r.source.as_str()).or_insert(next));
+    }
+    let mut source_names: Vec<String> = vec![String::new(); first_seen.len()];
+    for (&name, &i) in &first_seen {
+        source_names[i as usize] = name.to_string();
+    }
     source_names.sort();
-    source_names.dedup();
     let source_index: HashMap<&str, u32> = source_names
         .iter()
         .enumerate()
         .map(|(i, s)| (s.as_str(), i as u32))
         .collect();
+    let remap: Vec<u32> = {
+        let mut m = vec![0u32; first_seen.len()];
+        for (&name, &i) in &first_seen {
+            m[i as usize] = source_index[name];
+        }
+        m
+    };
+    let sources: Vec<u32> = seen_order.iter().map(|&i| remap[i as usize]).collect();
+    drop(seen_order);
     let contexts: Vec<Context> = source_names.iter().map(|s| config.context_for(s)).collect();
-    let sources: Vec<u32> = records
-        .iter()
-        .map(|r| source_index[r.source.as_str()])
-        .collect();
+    let source_hashes: Vec<u64> = source_names.iter().map(|s| hash_str(20, s)).collect();
 
-    // 1. Normalise.
+    // 1. Normalise. Each record becomes its comparison features and the few canonical values
+    // golden records show; the normalised record itself is not kept.
     progress("normalize");
     let t = Instant::now();
-    let normalized: Vec<NormalizedRecord> = records
+    #[allow(clippy::type_complexity)]
+    let (features, (packed, (tiebreak, rejects))): (
+        Vec<Features>,
+        (Vec<Packed>, (Vec<u64>, Vec<Vec<(FieldKind, Reject)>>)),
+    ) = records
         .par_iter()
         .zip(sources.par_iter())
-        .map(|(r, &s)| normalize_record(r, &contexts[s as usize]))
-        .collect();
-    let features: Vec<Features> = normalized
-        .par_iter()
-        .map(|n| crate::privacy::features(n, config.identifier_key.as_ref()))
-        .collect();
-    let tiebreak: Vec<u64> = records.par_iter().map(record_hash).collect();
-    for n in &normalized {
-        for (k, r) in &n.rejects {
+        .map(|(r, &s)| {
+            let mut n = normalize_record(r, &contexts[s as usize]);
+            let rejects = std::mem::take(&mut n.rejects);
+            (
+                crate::privacy::features(&n, config.identifier_key.as_ref()),
+                (
+                    Packed::of(&n),
+                    (
+                        crate::hash::combine(source_hashes[s as usize], hash_str(21, &r.id)),
+                        rejects,
+                    ),
+                ),
+            )
+        })
+        .unzip();
+    for rs in &rejects {
+        for (k, r) in rs {
             *stats.rejected.entry(format!("{k}/{r}")).or_default() += 1;
         }
     }
+    drop(rejects);
     stats.stage_ms.insert("normalize".into(), ms(t));
 
     // 2. Block.
     progress("block");
     let t = Instant::now();
-    let blocking = block(
+    let mut blocking = block(
         &features,
         &sources,
         &source_names,
         &tiebreak,
         &config.blocking,
     );
-    stats.rules = blocking.rules.clone();
-    stats.candidate_pairs = blocking.pairs.len() as u64;
-    stats.reduction_ratio = blocking.reduction_ratio(records.len());
+    stats.rules = std::mem::take(&mut blocking.rules);
+    let pairs = std::mem::take(&mut blocking.pairs);
+    stats.candidate_pairs = pairs.len() as u64;
+    stats.reduction_ratio = {
+        let all = records.len() as f64 * (records.len() as f64 - 1.0) / 2.0;
+        if all <= 0.0 {
+            1.0
+        } else {
+            1.0 - pairs.len() as f64 / all
+        }
+    };
     stats.stage_ms.insert("block".into(), ms(t));
 
     // 3. Train: u from random pairs, m and the prior by EM over a stable sample of candidates.
@@ -378,7 +415,7 @@ pub fn resolve_with_progress(
     let t = Instant::now();
     let mut model = config.model.clone().unwrap_or_default();
     model.records = records.len() as u64;
-    if config.train && blocking.pairs.len() >= config.min_training_pairs.max(1) {
+    if config.train && pairs.len() >= config.min_training_pairs.max(1) {
         // Sample in an order that does not depend on the input order.
         let mut by_hash: Vec<u32> = (0..records.len() as u32).collect();
         by_hash.par_sort_unstable_by_key(|&i| (tiebreak[i as usize], i));
@@ -397,9 +434,8 @@ pub fn resolve_with_progress(
             .collect();
         model.set_u_from_sample(&sample);
 
-        let keep = (blocking.pairs.len() / config.em_sample_pairs.max(1)).max(1) as u64;
-        let patterns: HashMap<u32, u64> = blocking
-            .pairs
+        let keep = (pairs.len() / config.em_sample_pairs.max(1)).max(1) as u64;
+        let patterns: HashMap<u32, u64> = pairs
             .par_iter()
             .filter(|&&(a, b)| {
                 keep == 1 || mix(tiebreak[a as usize] ^ tiebreak[b as usize]) % keep == 0
@@ -419,7 +455,7 @@ pub fn resolve_with_progress(
         stats.em_iterations = iterations as u64;
         // Matches among candidates, spread over all records: the prior of a random pair.
         model.matches_per_record =
-            (2.0 * lambda * blocking.pairs.len() as f64 / records.len() as f64).max(1e-3);
+            (2.0 * lambda * pairs.len() as f64 / records.len() as f64).max(1e-3);
     }
     if config.strict_households {
         for sharing in &blocking.sharing {
@@ -438,8 +474,7 @@ pub fn resolve_with_progress(
     progress("score");
     let t = Instant::now();
     let threshold = log2_odds(config.match_probability);
-    let (edges, contradicting): (Vec<Edge>, u64) = blocking
-        .pairs
+    let (edges, contradicting): (Vec<Edge>, u64) = pairs
         .par_iter()
         .fold(
             || (Vec::new(), 0u64),
@@ -471,6 +506,7 @@ pub fn resolve_with_progress(
                 (e1, c1 + c2)
             },
         );
+    drop(pairs);
     stats.accepted_pairs = edges.len() as u64;
     stats.contradicting_pairs = contradicting;
     stats.stage_ms.insert("score".into(), ms(t));
@@ -481,63 +517,121 @@ pub fn resolve_with_progress(
     let evidence = cluster_evidence(&model, threshold);
     let clustering = cluster_with(records.len(), &edges, &features, &tiebreak, &evidence);
     stats.guarded_edges = clustering.guarded_edges;
+    drop(edges);
     stats.stage_ms.insert("cluster".into(), ms(t));
 
     // 6. Customers: IDs from the representative (smallest record hash), golden records.
     progress("customers");
     let t = Instant::now();
-    let mut members_of: HashMap<u32, Vec<RecordId>> = HashMap::new();
-    for (i, &l) in clustering.labels.iter().enumerate() {
-        members_of.entry(l).or_default().push(RecordId(i as u32));
-    }
-    let mut groups: Vec<(u32, Vec<RecordId>)> = members_of.into_iter().collect();
-    groups.sort_unstable_by_key(|(rep, _)| (tiebreak[*rep as usize], *rep));
-    let priority = |s: u32| {
-        config
-            .sources
-            .get(&source_names[s as usize])
-            .map_or(0, |c| c.priority)
-    };
-    let customers: Vec<Customer> = groups
+    // Records grouped by cluster label. Golden records are built in label order, where a
+    // record alone (the most common customer) is read in input order, then the customers are
+    // put in the order of their representative's hash.
+    let labels = &clustering.labels;
+    let mut by_label: Vec<u64> = labels
         .par_iter()
-        .map(|(rep, members)| {
-            let ms: Vec<Member<'_>> = members
-                .iter()
-                .map(|r| Member {
-                    record: &records[r.index()],
-                    normalized: &normalized[r.index()],
-                    priority: priority(sources[r.index()]),
-                    tiebreak: tiebreak[r.index()],
-                })
-                .collect();
-            Customer {
-                id: CustomerId(format!("C{:016x}", tiebreak[*rep as usize])),
-                members: members.clone(),
-                golden: golden(&ms),
-            }
-        })
+        .enumerate()
+        .map(|(i, &l)| (u64::from(l) << 32) | i as u64)
         .collect();
-    let mut memberships = vec![
-        Membership {
-            record: RecordId(0),
-            customer: 0,
-            score: None
-        };
-        records.len()
-    ];
-    for (ci, c) in customers.iter().enumerate() {
-        *stats
-            .cluster_sizes
-            .entry(c.members.len() as u32)
-            .or_default() += 1;
-        for &r in &c.members {
-            memberships[r.index()] = Membership {
-                record: r,
-                customer: ci as u32,
-                score: clustering.best_score[r.index()],
-            };
+    by_label.par_sort_unstable();
+    let members: Vec<RecordId> = by_label.iter().map(|&x| RecordId(x as u32)).collect();
+    let mut groups: Vec<(u32, u32)> = Vec::new();
+    let mut start = 0;
+    for i in 1..=by_label.len() {
+        if i == by_label.len() || by_label[i] >> 32 != by_label[start] >> 32 {
+            groups.push((start as u32, i as u32));
+            start = i;
         }
     }
+    drop(by_label);
+    let reps: Vec<u32> = groups
+        .iter()
+        .map(|g| labels[members[g.0 as usize].index()])
+        .collect();
+    // `dest[g]`: the place of group g among customers ordered by (representative hash, index).
+    let mut dest: Vec<u32> = {
+        let mut order: Vec<u32> = (0..groups.len() as u32).collect();
+        order.par_sort_unstable_by_key(|&g| {
+            let rep = reps[g as usize];
+            (tiebreak[rep as usize], rep)
+        });
+        let mut dest = vec![0u32; groups.len()];
+        for (k, &g) in order.iter().enumerate() {
+            dest[g as usize] = k as u32;
+        }
+        dest
+    };
+    let mut customer_of_rep: Vec<u32> = vec![0; records.len()];
+    for (g, &rep) in reps.iter().enumerate() {
+        customer_of_rep[rep as usize] = dest[g];
+    }
+    let priorities: Vec<i32> = source_names
+        .iter()
+        .map(|s| config.sources.get(s).map_or(0, |c| c.priority))
+        .collect();
+    // In batches, so that the packed values of the customers done are freed (and their memory
+    // reused) while the next ones are built.
+    let mut customers: Vec<Customer> = Vec::with_capacity(groups.len());
+    let batch = groups.len() / 8 + 1;
+    let mut packed = packed;
+    for (gs, rs) in groups.chunks(batch).zip(reps.chunks(batch)) {
+        customers.par_extend(gs.par_iter().zip(rs.par_iter()).map_init(
+            Scratch::new,
+            |scratch, (g, &rep)| {
+                let ids = &members[g.0 as usize..g.1 as usize];
+                scratch.views.clear();
+                scratch.views.extend(ids.iter().map(|r| {
+                    let (i, f) = (r.index(), &features[r.index()]);
+                    View {
+                        record: &records[i],
+                        priority: priorities[sources[i] as usize],
+                        tiebreak: tiebreak[i],
+                        first_root: f.first_root.as_deref(),
+                        first: f.first.as_deref(),
+                        last: f.last.as_deref(),
+                        dob: f.dob,
+                        packed: &packed[i],
+                    }
+                }));
+                Customer {
+                    id: CustomerId(format!("C{:016x}", tiebreak[rep as usize])),
+                    members: ids.to_vec(),
+                    golden: golden_of(scratch),
+                }
+            },
+        ));
+        if let (Some(first), Some(last)) = (gs.first(), gs.last()) {
+            for r in &members[first.0 as usize..last.1 as usize] {
+                packed[r.index()] = Packed::default();
+            }
+        }
+    }
+    drop(packed);
+    drop(members);
+    drop(reps);
+    for g in &groups {
+        *stats.cluster_sizes.entry(g.1 - g.0).or_default() += 1;
+    }
+    drop(groups);
+    // Move every customer to its place, one swap per customer placed.
+    for i in 0..customers.len() {
+        while dest[i] as usize != i {
+            let d = dest[i] as usize;
+            customers.swap(i, d);
+            dest.swap(i, d);
+        }
+    }
+    drop(dest);
+    let memberships: Vec<Membership> = labels
+        .par_iter()
+        .zip(clustering.best_score.par_iter())
+        .enumerate()
+        .map(|(i, (&l, &score))| Membership {
+            record: RecordId(i as u32),
+            customer: customer_of_rep[l as usize],
+            score,
+        })
+        .collect();
+    drop(customer_of_rep);
     stats.customers = customers.len() as u64;
     stats.stage_ms.insert("customers".into(), ms(t));
 

@@ -151,3 +151,54 @@ fn resolver_is_send_and_sync_and_serves_concurrent_lookups() {
         assert_eq!(h.join().unwrap(), 1);
     }
 }
+
+#[test]
+fn save_load_continue_equals_never_saving_on_generated_data() {
+    use omnilink::normalize::Region;
+    use omnilink::synth;
+
+    let customers = if cfg!(debug_assertions) { 300 } else { 2000 };
+    let data = synth::generate(&synth::Config::new(customers, 5)).unwrap();
+    let mut cfg = Config::default();
+    cfg.context.candidate_regions = Region::MARKETS.to_vec().into();
+    let model = omnilink::resolve(&data.records, &cfg).unwrap().model;
+    cfg.model = Some(model.clone());
+    cfg.train = false;
+    let n = data.records.len();
+    let (head, tail) = data.records.split_at(n / 2);
+    // Some erasures before saving leave free slots behind; some after.
+    let run_head = |r: &Resolver| {
+        r.add_batch(head.iter().cloned()).unwrap();
+        for rec in head.iter().step_by(7) {
+            r.remove(&rec.source, &rec.id);
+        }
+    };
+    let run_tail = |r: &Resolver| {
+        let mut out = Vec::new();
+        for (i, rec) in tail.iter().enumerate() {
+            out.push(format!("{:?}", r.add(rec.clone()).unwrap()));
+            if i % 11 == 0 {
+                let old = &head[(i * 3) % head.len()];
+                out.push(format!("{:?}", r.remove(&old.source, &old.id)));
+            }
+        }
+        out
+    };
+    let straight = Resolver::with_model(cfg.clone(), model.clone());
+    run_head(&straight);
+    let straight_events = run_tail(&straight);
+
+    let saved = Resolver::with_model(cfg, model);
+    run_head(&saved);
+    let dir = std::env::temp_dir().join(format!("omnilink-resolver-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.bin");
+    saved.save(&path).unwrap();
+    let loaded = Resolver::load(&path).unwrap();
+    assert_eq!(loaded.assignments(), saved.assignments());
+    let loaded_events = run_tail(&loaded);
+    assert_eq!(straight_events, loaded_events, "same events after loading");
+    assert_eq!(straight.assignments(), loaded.assignments());
+    assert!(straight.customer_count() > 100);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -24,7 +24,9 @@ from scipy.sparse.csgraph import connected_components
 import prep
 
 # Sum thresholds tried by --sweep (with the summed-features rule), for reference.
-SWEEP_MIN_SUMS = [1, 2, 3, 4, 5, 6]
+SWEEP_MIN_SUMS = [1, 2, 3, 4, 5, 6, 7]
+# ECM match probabilities tried by --sweep.
+SWEEP_ECM_PROBABILITIES = [0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99]
 
 BLOCKS = [
     ["phone"], ["email"], ["card"], ["device_id"], ["social"],
@@ -93,8 +95,8 @@ def main():
     ap.add_argument("--sweep", action="store_true",
                     help="after the timed run, also cluster with the summed-features rule at "
                          "SWEEP_MIN_SUMS (for reference)")
-    ap.add_argument("--null-frequent", type=int, default=0,
-                    help="null identifier values held by more than N records (default 0: off)")
+    ap.add_argument("--null-frequent", type=int, default=prep.DEFAULT_NULL_FREQUENT,
+                    help="null identifier values held by more than N records (0: off)")
     args = ap.parse_args()
     recordlinkage.logging.set_verbosity(recordlinkage.logging.WARN)
 
@@ -142,10 +144,15 @@ def main():
             path = prep.sweep_path(args.clusters_csv, "sum%g" % min_sum)
             clusters(df.index, classify(feats, "sum", min_sum)).to_csv(path, index=False)
             meta["sweep"].append({"param": "min_sum", "value": min_sum, "file": path})
-        if args.classifier != "ecm":
-            path = prep.sweep_path(args.clusters_csv, "ecm")
-            clusters(df.index, classify(feats, "ecm", 0)).to_csv(path, index=False)
-            meta["sweep"].append({"param": "classifier", "value": "ecm", "file": path})
+        # The ECM model's match probability at several thresholds (fit_predict uses 0.5).
+        if len(feats):
+            ecm = recordlinkage.ECMClassifier(binarize=0.8)
+            ecm.fit(feats)
+            prob = ecm.prob(feats)
+            for thr in SWEEP_ECM_PROBABILITIES:
+                path = prep.sweep_path(args.clusters_csv, "ecm%g" % thr)
+                clusters(df.index, prob.index[prob.to_numpy() >= thr]).to_csv(path, index=False)
+                meta["sweep"].append({"param": "ecm_p", "value": thr, "file": path})
         meta["phases"]["sweep_s"] = round(time.perf_counter() - t, 3)
     with open(args.meta_json, "w") as f:
         json.dump(meta, f, indent=2)

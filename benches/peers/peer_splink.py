@@ -22,7 +22,14 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 import prep
 
 # Cluster thresholds tried by --sweep, after the timed run; scored by the driver for reference.
-SWEEP_THRESHOLDS = [0.01, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99]
+SWEEP_THRESHOLDS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999]
+# Blocking rules for prediction: one per identifier, and names with the birth date.
+PREDICTION_RULES = [
+    ("phone",), ("email",), ("card",), ("device_id",), ("social",),
+    ("first_name", "last_name"), ("last_name", "birth_date"), ("first_name", "birth_date"),
+]
+# Blocking rules of the EM training sessions, in order.
+EM_TRAINING_RULES = [("first_name", "last_name"), ("birth_date",), ("phone",), ("email",)]
 
 
 def settings() -> SettingsCreator:
@@ -40,16 +47,7 @@ def settings() -> SettingsCreator:
             cl.ExactMatch("social").configure(term_frequency_adjustments=True),
             cl.ExactMatch("city").configure(term_frequency_adjustments=True),
         ],
-        blocking_rules_to_generate_predictions=[
-            block_on("phone"),
-            block_on("email"),
-            block_on("card"),
-            block_on("device_id"),
-            block_on("social"),
-            block_on("first_name", "last_name"),
-            block_on("last_name", "birth_date"),
-            block_on("first_name", "birth_date"),
-        ],
+        blocking_rules_to_generate_predictions=[block_on(*r) for r in PREDICTION_RULES],
         retain_intermediate_calculation_columns=False,
     )
 
@@ -70,8 +68,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sweep", action="store_true",
                     help="after the timed run, also cluster at SWEEP_THRESHOLDS (for reference)")
-    ap.add_argument("--null-frequent", type=int, default=0,
-                    help="null identifier values held by more than N records (default 0: off)")
+    ap.add_argument("--null-frequent", type=int, default=prep.DEFAULT_NULL_FREQUENT,
+                    help="null identifier values held by more than N records (0: off)")
     args = ap.parse_args()
     logging.getLogger("splink").setLevel(logging.WARNING)
 
@@ -98,19 +96,16 @@ def main():
     phases["u_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("first_name", "last_name"), estimate_without_term_frequencies=True)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("birth_date"), estimate_without_term_frequencies=True)
+    # One EM session per training rule; each estimates the m values of the comparisons its rule
+    # does not block on. Records of one channel fill few fields, so names and birth date alone
+    # never see a device or card match: the phone and e-mail sessions train those.
+    for rule in EM_TRAINING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*rule), estimate_without_term_frequencies=True)
     phases["em_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    # Clustering at >= threshold only looks at pairs above it, so a lower predict threshold
-    # (when sweeping) changes what is kept, not the clusters of the timed run.
-    predict_threshold = args.predict_threshold
-    if args.sweep:
-        predict_threshold = min(predict_threshold, min(SWEEP_THRESHOLDS))
-    predictions = linker.inference.predict(threshold_match_probability=predict_threshold)
+    predictions = linker.inference.predict(threshold_match_probability=args.predict_threshold)
     phases["predict_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -119,16 +114,18 @@ def main():
     out = clusters.as_pandas_dataframe()[["record_id", "cluster_id"]]
     phases["cluster_s"] = time.perf_counter() - t
 
-    scored = predictions.as_pandas_dataframe()
-    n_pairs = int((scored["match_probability"] >= args.threshold).sum())
     out.to_csv(args.clusters_csv, index=False)
     phases["total_s"] = time.perf_counter() - t0
+    n_pairs = int(predictions.as_duckdbpyrelation().filter(
+        "match_probability >= %r" % args.threshold).count("*").fetchall()[0][0])
 
     meta = {
         "versions": {"splink": splink.__version__, "duckdb": duckdb.__version__},
         "config": {
             "cluster_threshold": args.threshold,
-            "predict_threshold": predict_threshold,
+            "predict_threshold": args.predict_threshold,
+            "em_training_rules": [" + ".join(r) for r in EM_TRAINING_RULES],
+            "blocking_rules": [" + ".join(r) for r in PREDICTION_RULES],
             "max_pairs": args.max_pairs,
             "prior_recall": args.recall,
             "seed": args.seed,
@@ -140,12 +137,19 @@ def main():
         "sweep": [],
     }
     if args.sweep:
+        # After the timed run: predict again with a low threshold and take connected components
+        # of the pairs at each threshold, which is what cluster_pairwise_predictions_at_threshold
+        # computes, without re-running it per threshold.
         t = time.perf_counter()
+        low = linker.inference.predict(threshold_match_probability=min(SWEEP_THRESHOLDS))
+        pairs = low.as_duckdbpyrelation().select(
+            "record_id_l, record_id_r, match_probability").df()
+        ids = df["record_id"].astype(str)
         for thr in SWEEP_THRESHOLDS:
             path = prep.sweep_path(args.clusters_csv, "t%g" % thr)
-            linker.clustering.cluster_pairwise_predictions_at_threshold(
-                predictions, threshold_match_probability=thr,
-            ).as_pandas_dataframe()[["record_id", "cluster_id"]].to_csv(path, index=False)
+            keep = pairs[pairs["match_probability"] >= thr]
+            prep.components(ids, keep["record_id_l"].astype(str),
+                            keep["record_id_r"].astype(str)).to_csv(path, index=False)
             meta["sweep"].append({"param": "threshold", "value": thr, "file": path})
         meta["phases"]["sweep_s"] = round(time.perf_counter() - t, 3)
     with open(args.meta_json, "w") as f:

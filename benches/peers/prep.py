@@ -10,6 +10,13 @@ import pandas as pd
 # Strings that mean "no value" in almost any export; compared after strip + lower-case.
 NULL_TOKENS = {"", "-", "n/a", "na", "none", "null", "nan"}
 MIN_PHONE_DIGITS = 7
+# Phones are compared on their last digits: national ("8 916 ...", "0912 ...") and international
+# ("+7 916 ...", "0098 912 ...") forms of one number share them, without any numbering plan.
+# Nine is the shortest national significant number among the generator's markets (Uzbekistan).
+PHONE_TAIL_DIGITS = 9
+# The default "drop hub values" threshold: an identifier value held by more records than this
+# is a placeholder or a shared till card, not a person's (see README.md).
+DEFAULT_NULL_FREQUENT = 20
 
 OUTPUT_COLUMNS = [
     "record_id", "country", "phone", "email", "card", "device_id", "social", "first_name",
@@ -33,20 +40,24 @@ def _nonempty(s: pd.Series) -> pd.Series:
     return s.where(s.notna() & (s != ""))
 
 
-def prepare(records_csv: str, null_frequent: int = 0) -> pd.DataFrame:
+def prepare(records_csv: str, null_frequent: int = DEFAULT_NULL_FREQUENT) -> pd.DataFrame:
     """Read records.csv and return one row per record with the cleaned columns above.
 
     With null_frequent > 0, an identifier value (phone, e-mail, card, device, social handle)
     held by more than that many records is set to null: the generic "drop hub values" step a
-    user may take after looking at value counts. Off by default.
+    user may take after looking at value counts (0 turns it off).
     """
     raw = pd.read_csv(records_csv, dtype=str, keep_default_na=False, encoding="utf-8")
     df = pd.DataFrame({"record_id": raw["record_id"].astype(str)})
 
     df["country"] = _first_value(raw["country"]).str.upper()
 
-    phone = _first_value(raw["phone"]).str.replace(r"\D", "", regex=True)
-    df["phone"] = phone.where(phone.str.len() >= MIN_PHONE_DIGITS)
+    # An extension ("... ext. 451", "... x12") is not part of the number.
+    phone = _first_value(raw["phone"]).str.replace(r"(?i)\s*(ext|x|доб)\.?\s*\d+\s*$", "",
+                                                    regex=True)
+    phone = phone.str.replace(r"\D", "", regex=True)
+    phone = phone.where(phone.str.len() >= MIN_PHONE_DIGITS)
+    df["phone"] = phone.str[-PHONE_TAIL_DIGITS:]
 
     df["email"] = _first_value(raw["email"]).str.lower()
 
@@ -94,3 +105,18 @@ def describe(df: pd.DataFrame) -> dict:
     """Share of non-null values per column, for the run log."""
     return {c: round(float(df[c].notna().mean()), 3) for c in df.columns if c != "record_id"}
 
+
+
+def components(ids: pd.Series, left: pd.Series, right: pd.Series) -> pd.DataFrame:
+    """Connected components of the pairs (left[k], right[k]) over ids: record_id, cluster_id."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    index = pd.Index(ids)
+    n = len(index)
+    a, b = index.get_indexer(left), index.get_indexer(right)
+    ok = (a >= 0) & (b >= 0)
+    graph = coo_matrix((np.ones(int(ok.sum()), dtype=np.int8), (a[ok], b[ok])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return pd.DataFrame({"record_id": index, "cluster_id": labels})

@@ -261,6 +261,11 @@ pub(crate) fn precheck(raw: &str) -> Result<&str, Reject> {
     if raw.len() > MAX_RAW_LEN {
         return Err(Reject::TooLong);
     }
+    // Most values start and end with a visible ASCII character: nothing to trim.
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_graphic());
+    if visible(raw.as_bytes().first()) && visible(raw.as_bytes().last()) {
+        return Ok(raw);
+    }
     let t = raw.trim_matches(|c: char| c.is_whitespace() || c.is_control() || c == '\u{feff}');
     if t.is_empty() {
         return Err(Reject::Empty);
