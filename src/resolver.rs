@@ -1440,7 +1440,14 @@ mod load_tests {
             model: Model::default(),
             track_population: true,
             records,
-            customers: vec![(1, CustomerState { seq: 1, members })],
+            customers: vec![(
+                1,
+                CustomerState {
+                    seq: 1,
+                    members,
+                    contested: None,
+                },
+            )],
             next_customer: 2,
         }
     }
