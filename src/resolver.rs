@@ -1168,8 +1168,10 @@ impl Resolver {
 // Persistence.
 
 const MAGIC: &[u8; 8] = b"OMNILNK\0";
-/// The format version this build writes; it reads this and older ones.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes and reads. Version 2 added the model's sharing
+/// rates; a state of another version is refused with a clear error (rebuild it from the
+/// records), never read half-way.
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
 #[derive(Serialize, Deserialize)]
@@ -1246,7 +1248,7 @@ impl Resolver {
         Ok(())
     }
 
-    /// Loads a state saved by [`Resolver::save`]. A truncated, corrupted or newer-version file
+    /// Loads a state saved by [`Resolver::save`]. A truncated, corrupted, older- or newer-version file
     /// is an error; nothing is half-loaded.
     pub fn load(path: &Path) -> Result<Resolver> {
         let data = std::fs::read(path).map_err(|e| Error::io(Some(path.to_path_buf()), e))?;
@@ -1267,6 +1269,12 @@ impl Resolver {
         if version > FORMAT_VERSION {
             return Err(Error::format(format!(
                 "state file format v{version} is newer than this build reads (v{FORMAT_VERSION})"
+            )));
+        }
+        if version < FORMAT_VERSION {
+            return Err(Error::format(format!(
+                "state file format v{version} is older than this build reads (v{FORMAT_VERSION}); \
+                 rebuild the state from the records"
             )));
         }
         let len = word(12, 8);

@@ -133,6 +133,10 @@ fn save_load_continue_equals_never_saving() {
     newer[8] = 99;
     let e = Resolver::from_bytes(&newer).unwrap_err().to_string();
     assert!(e.contains("newer"), "{e}");
+    let mut older = bytes.clone();
+    older[8] = 1;
+    let e = Resolver::from_bytes(&older).unwrap_err().to_string();
+    assert!(e.contains("older"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
