@@ -105,7 +105,7 @@ impl Rule {
 
     /// [`Rule::keys`] with the record's phonetic given and family name keys computed once
     /// (`(first_phonetic, last_phonetic)`; unused by identifier rules).
-    fn keys_with(self, f: &Features, (fp, lp): (u64, u64), out: &mut Vec<u64>) {
+    pub(crate) fn keys_with(self, f: &Features, (fp, lp): (u64, u64), out: &mut Vec<u64>) {
         let tag = self as u64 + 1;
         if let Some(kind) = self.key_kind() {
             out.extend(f.keys_of(kind).map(|k| combine(tag, k.0)));

@@ -16,6 +16,8 @@
 //! Edges are ordered by score, then by a hash of the records' external ids, so the partition
 //! depends neither on input order nor on the thread count.
 
+use std::borrow::Borrow;
+
 use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -74,6 +76,9 @@ pub struct ClusterEvidence {
     pub disagreement: [f32; 5],
 }
 
+/// Fewer edges than this are ordered on the calling thread.
+const PARALLEL_EDGES: usize = 4096;
+
 /// Most identifier keys kept per cluster for the disagreement check.
 const ID_CAP: usize = 64;
 
@@ -83,34 +88,42 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
 }
 
 /// [`cluster`], weighing each join with the identifiers the two clusters disagree on.
-pub fn cluster_with(
+/// `features` may hold the records' features or references to them.
+pub fn cluster_with<F: Borrow<Features>>(
     n: usize,
     edges: &[Edge],
-    features: &[Features],
+    features: &[F],
     tiebreak: &[u64],
     evidence: &ClusterEvidence,
 ) -> Clustering {
     let weigh = evidence.disagreement.iter().any(|&w| w < 0.0);
-    let mut order: Vec<(f32, u64, u64, u32, u32)> = edges
-        .par_iter()
-        .map(|e| {
-            // Oriented by hash too: which side's profile a merge starts from must not
-            // depend on how records are numbered.
-            let (ha, hb) = (tiebreak[e.a as usize], tiebreak[e.b as usize]);
-            if (ha, e.a) <= (hb, e.b) {
-                (e.score, ha, hb, e.a, e.b)
-            } else {
-                (e.score, hb, ha, e.b, e.a)
-            }
-        })
-        .collect();
-    order.par_sort_unstable_by(|x, y| {
+    let orient = |e: &Edge| {
+        // Oriented by hash too: which side's profile a merge starts from must not depend
+        // on how records are numbered.
+        let (ha, hb) = (tiebreak[e.a as usize], tiebreak[e.b as usize]);
+        if (ha, e.a) <= (hb, e.b) {
+            (e.score, ha, hb, e.a, e.b)
+        } else {
+            (e.score, hb, ha, e.b, e.a)
+        }
+    };
+    let strongest_first = |x: &(f32, u64, u64, u32, u32), y: &(f32, u64, u64, u32, u32)| {
         y.0.total_cmp(&x.0)
             .then(x.1.cmp(&y.1))
             .then(x.2.cmp(&y.2))
             .then(x.3.cmp(&y.3))
             .then(x.4.cmp(&y.4))
-    });
+    };
+    // Small inputs (the incremental resolver's components) are sorted in place: handing a
+    // few dozen edges to the thread pool costs more than sorting them.
+    let mut order: Vec<(f32, u64, u64, u32, u32)>;
+    if edges.len() < PARALLEL_EDGES {
+        order = edges.iter().map(orient).collect();
+        order.sort_unstable_by(strongest_first);
+    } else {
+        order = edges.par_iter().map(orient).collect();
+        order.par_sort_unstable_by(strongest_first);
+    }
 
     let mut uf = UnionFind::<u32>::new(n);
     // Profiles are stored by root; a record alone is its own profile.
@@ -131,14 +144,14 @@ pub fn cluster_with(
         let pb = profile_of(&profiles, &alone_b);
         let clash = pa.iter().any(|&x| {
             pb.iter()
-                .any(|&y| conflict(&features[x as usize], &features[y as usize]))
+                .any(|&y| conflict(features[x as usize].borrow(), features[y as usize].borrow()))
         });
         if clash {
             guarded += 1;
             continue;
         }
         if weigh {
-            let (fa, fb) = (&features[a as usize], &features[b as usize]);
+            let (fa, fb) = (features[a as usize].borrow(), features[b as usize].borrow());
             let ka = ids_of(&mut ids, features, ra);
             let kb = ids_of(&mut ids, features, rb);
             let mut penalty = 0.0f32;
@@ -171,10 +184,10 @@ pub fn cluster_with(
         let root = uf.find(a);
         let mut merged = take_profile(&mut profiles, ra);
         for y in take_profile(&mut profiles, rb) {
-            let fy = &features[y as usize];
+            let fy = features[y as usize].borrow();
             // Records that every contradiction check treats alike need one representative.
             let same = merged.iter().any(|&x| {
-                let fx = &features[x as usize];
+                let fx = features[x as usize].borrow();
                 fx.first == fy.first
                     && fx.first_root == fy.first_root
                     && fx.last == fy.last
@@ -212,9 +225,14 @@ pub fn cluster_with(
 
 /// The identifier keys of the cluster rooted at `root`, taken out of the table (put back by
 /// the caller); a root never seen is a record alone.
-fn ids_of(ids: &mut [Option<Vec<Key>>], features: &[Features], root: u32) -> Vec<Key> {
+fn ids_of<F: Borrow<Features>>(
+    ids: &mut [Option<Vec<Key>>],
+    features: &[F],
+    root: u32,
+) -> Vec<Key> {
     ids[root as usize].take().unwrap_or_else(|| {
         let mut k: Vec<Key> = features[root as usize]
+            .borrow()
             .keys
             .iter()
             .copied()

@@ -350,9 +350,11 @@ impl State {
     fn candidates(&self, f: &Features, me: u32, out: &mut Vec<u32>) {
         out.clear();
         let mut keys = Vec::new();
+        // The phonetic name keys, once for all the name rules.
+        let phonetic = (f.first_phonetic(), f.last_phonetic());
         for &rule in &self.config.blocking.rules {
             keys.clear();
-            rule.keys(f, &mut keys);
+            rule.keys_with(f, phonetic, &mut keys);
             for k in &keys {
                 if let Some(p) = self.postings.get(k) {
                     if p.as_slice().len() <= self.limit(rule) {
@@ -389,9 +391,10 @@ impl State {
         let mut touched: Vec<u32> = Vec::new();
         // Blocks that cross the hub limit gain or lose all their pairs.
         let mut buf = Vec::new();
+        let phonetic = (features.first_phonetic(), features.last_phonetic());
         for &rule in &self.config.blocking.rules {
             buf.clear();
-            rule.keys(&features, &mut buf);
+            rule.keys_with(&features, phonetic, &mut buf);
             buf.sort_unstable();
             buf.dedup();
             let limit = self.limit(rule);
@@ -780,10 +783,7 @@ impl State {
                 });
             }
         }
-        let feats: Vec<Features> = members
-            .iter()
-            .map(|&m| self.slot(m).features.clone())
-            .collect();
+        let feats: Vec<&Features> = members.iter().map(|&m| &self.slot(m).features).collect();
         let tiebreak: Vec<u64> = members.iter().map(|&m| self.slot(m).tiebreak).collect();
         let evidence = cluster_evidence(&self.model, self.threshold);
         let clustering = cluster_with(members.len(), &edges, &feats, &tiebreak, &evidence);
@@ -1338,8 +1338,9 @@ impl State {
         let normalized = normalize_record(&record, &ctx);
         let features = crate::privacy::features(&normalized, self.config.identifier_key.as_ref());
         let mut keys = Vec::new();
+        let phonetic = (features.first_phonetic(), features.last_phonetic());
         for &rule in &self.config.blocking.rules {
-            rule.keys(&features, &mut keys);
+            rule.keys_with(&features, phonetic, &mut keys);
         }
         keys.sort_unstable();
         keys.dedup();
