@@ -341,19 +341,18 @@ pub fn block(
                 .par_iter()
                 .filter(|&&(s, e)| e - s <= limit)
                 .map(|&(s, e)| {
-                    let named: Vec<&Features> = entries[s..e]
-                        .iter()
-                        .map(|&(_, r)| &records[r as usize])
-                        .filter(|f| f.first.is_some())
-                        .collect();
-                    let contradicted = named
-                        .iter()
-                        .enumerate()
-                        .any(|(i, x)| named[i + 1..].iter().any(|y| conflict(x, y)));
-                    (
-                        u64::from(named.len() >= 2),
-                        u64::from(named.len() >= 2 && contradicted),
-                    )
+                    let named = || {
+                        entries[s..e]
+                            .iter()
+                            .map(|&(_, r)| &records[r as usize])
+                            .filter(|f| f.first.is_some())
+                    };
+                    let observed = named().nth(1).is_some();
+                    let contradicted = observed
+                        && named()
+                            .enumerate()
+                            .any(|(i, x)| named().skip(i + 1).any(|y| conflict(x, y)));
+                    (u64::from(observed), u64::from(contradicted))
                 })
                 .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
             out.sharing.push(Sharing {

@@ -243,11 +243,26 @@ fn ids_of<F: Borrow<Features>>(
     })
 }
 
-/// Both key lists hold keys of `kind` and share none.
+/// Both key lists (sorted) hold keys of `kind` and share none. A merge walk, no allocation:
+/// it runs for every join.
 fn disjoint_kind(a: &[Key], b: &[Key], kind: KeyKind) -> bool {
     let mut xa = a.iter().filter(|k| k.kind() == Some(kind)).peekable();
-    let xb: Vec<&Key> = b.iter().filter(|k| k.kind() == Some(kind)).collect();
-    xa.peek().is_some() && !xb.is_empty() && !xa.any(|k| xb.contains(&k))
+    let mut xb = b.iter().filter(|k| k.kind() == Some(kind)).peekable();
+    if xa.peek().is_none() || xb.peek().is_none() {
+        return false;
+    }
+    while let (Some(x), Some(y)) = (xa.peek(), xb.peek()) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => {
+                xa.next();
+            }
+            std::cmp::Ordering::Greater => {
+                xb.next();
+            }
+            std::cmp::Ordering::Equal => return false,
+        }
+    }
+    true
 }
 
 /// A cluster's profile, borrowed; `alone` is `[root]`, the profile of a record on its own.
