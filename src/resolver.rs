@@ -786,7 +786,14 @@ impl State {
         let feats: Vec<&Features> = members.iter().map(|&m| &self.slot(m).features).collect();
         let tiebreak: Vec<u64> = members.iter().map(|&m| self.slot(m).tiebreak).collect();
         let evidence = cluster_evidence(&self.model, self.threshold);
-        let clustering = cluster_with(members.len(), &edges, &feats, &tiebreak, &evidence);
+        let clustering = cluster_with(
+            members.len(),
+            &edges,
+            &feats,
+            &tiebreak,
+            &Counts(self),
+            &evidence,
+        );
 
         // Parts, ordered by their smallest tie-break hash (input-order independent).
         let mut by_label: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
