@@ -13,6 +13,12 @@
 //! as they would against the pair, so two namesakes linked by a name and a city stay apart
 //! when their other records disagree.
 //!
+//! A record whose links reach two clusters that refuse each other, with about the same
+//! strength ([`AMBIGUITY_BITS`]), cannot tell which of the two it belongs to: a bare till
+//! record with a family's card, a record with only a common name and a city. Giving it to
+//! the side that happened to score a little higher is a coin toss, so such records are set
+//! apart: their component is clustered again without their links.
+//!
 //! Edges are ordered by score, then by a hash of the records' external ids, so the partition
 //! depends neither on input order nor on the thread count.
 
@@ -51,7 +57,14 @@ pub struct Clustering {
     pub guarded_edges: u64,
     /// Edges used to join clusters.
     pub joining_edges: u64,
+    /// Records set apart because their links reach two clusters that refuse each other with
+    /// about the same strength (see the module docs).
+    pub ambiguous_records: u64,
 }
+
+/// How much stronger (bits) a record's link into its cluster must be than a link refused
+/// from another cluster for the record to stay: within this, it is ambiguous.
+pub const AMBIGUITY_BITS: f32 = 1.0;
 
 /// Most distinct name and birth-date profiles kept per cluster for contradiction checks.
 const PROFILE_CAP: usize = 16;
@@ -109,6 +122,81 @@ pub fn cluster_with<F: Borrow<Features>>(
     tf: &impl KeyFrequency,
     evidence: &ClusterEvidence,
 ) -> Clustering {
+    let mut refused = Vec::new();
+    let mut first = cluster_pass(n, edges, features, tiebreak, tf, evidence, &mut refused);
+    // A record whose strongest link into its cluster is not clearly stronger than a link
+    // refused from another cluster is ambiguous.
+    let mut ambiguous = vec![false; n];
+    for &(a, b, score) in &refused {
+        for r in [a, b] {
+            if first.best_score[r as usize].is_some_and(|best| best <= score + AMBIGUITY_BITS) {
+                ambiguous[r as usize] = true;
+            }
+        }
+    }
+    let count = ambiguous.iter().filter(|&&a| a).count() as u64;
+    if count == 0 {
+        return first;
+    }
+    // Only the components of the edge graph holding ambiguous records can change: they are
+    // clustered again without those records' links; the others keep the first pass.
+    let mut components = UnionFind::<u32>::new(n);
+    for e in edges {
+        components.union(e.a, e.b);
+    }
+    let roots: Vec<u32> = (0..n as u32).map(|r| components.find(r)).collect();
+    let mut redo = vec![false; n];
+    for r in 0..n {
+        if ambiguous[r] {
+            redo[roots[r] as usize] = true;
+        }
+    }
+    let again_edges: Vec<Edge> = edges
+        .iter()
+        .filter(|e| {
+            redo[roots[e.a as usize] as usize]
+                && !ambiguous[e.a as usize]
+                && !ambiguous[e.b as usize]
+        })
+        .copied()
+        .collect();
+    let mut refused_again = Vec::new();
+    let second = cluster_pass(
+        n,
+        &again_edges,
+        features,
+        tiebreak,
+        tf,
+        evidence,
+        &mut refused_again,
+    );
+    for r in 0..n {
+        if redo[roots[r] as usize] {
+            first.labels[r] = second.labels[r];
+            first.best_score[r] = second.best_score[r];
+        }
+    }
+    let kept_refusals = refused
+        .iter()
+        .filter(|&&(a, _, _)| !redo[roots[a as usize] as usize])
+        .count();
+    first.guarded_edges = (kept_refusals + refused_again.len()) as u64;
+    first.joining_edges = (0..n).filter(|&r| first.labels[r] != r as u32).count() as u64;
+    first.ambiguous_records = count;
+    first
+}
+
+/// One strongest-first pass over `edges`; the edges it refuses go to `refused` as
+/// `(a, b, score)`.
+fn cluster_pass<F: Borrow<Features>>(
+    n: usize,
+    edges: &[Edge],
+    features: &[F],
+    tiebreak: &[u64],
+    tf: &impl KeyFrequency,
+    evidence: &ClusterEvidence,
+    refused: &mut Vec<(u32, u32, f32)>,
+) -> Clustering {
     let weigh = evidence.disagreement.iter().any(|&w| w < 0.0);
     let orient = |e: &Edge| {
         // Oriented by hash too: which side's profile a merge starts from must not depend
@@ -161,6 +249,7 @@ pub fn cluster_with<F: Borrow<Features>>(
         });
         if clash {
             guarded += 1;
+            refused.push((a, b, score));
             continue;
         }
         if weigh {
@@ -178,6 +267,7 @@ pub fn cluster_with<F: Borrow<Features>>(
             if score + penalty < evidence.threshold {
                 ids[ra as usize] = Some(ka);
                 ids[rb as usize] = Some(kb);
+                refused.push((a, b, score));
                 guarded += 1;
                 continue;
             }
@@ -232,6 +322,7 @@ pub fn cluster_with<F: Borrow<Features>>(
         best_score: best,
         guarded_edges: guarded,
         joining_edges: joining,
+        ambiguous_records: 0,
     }
 }
 
@@ -325,6 +416,53 @@ mod tests {
     }
 
     #[test]
+    fn a_record_between_two_people_goes_to_neither() {
+        // 0,1: Anna; 2,3: Olga; 4: a record with no name, linked to both about equally
+        // (a family card at a till).
+        let f = vec![
+            person("anna", 19900101),
+            person("anna", 19900101),
+            person("olga", 19650505),
+            person("olga", 19650505),
+            Features::default(),
+        ];
+        let e = |a, b, score| Edge { a, b, score };
+        let tb: Vec<u64> = (0..5).map(|i| crate::hash::mix(i + 3)).collect();
+        let evidence = ClusterEvidence::default();
+        let c = cluster_with(
+            5,
+            &[e(0, 1, 20.0), e(2, 3, 20.0), e(1, 4, 9.0), e(3, 4, 8.5)],
+            &f,
+            &tb,
+            &(),
+            &evidence,
+        );
+        assert_eq!(c.ambiguous_records, 1);
+        assert_eq!(c.labels[0], c.labels[1]);
+        assert_eq!(c.labels[2], c.labels[3]);
+        assert_ne!(c.labels[0], c.labels[2]);
+        assert!(
+            c.labels[..4].iter().all(|&l| l != c.labels[4]),
+            "{:?}",
+            c.labels
+        );
+        assert_eq!(c.labels[4], 4);
+        assert_eq!(c.joining_edges, 2);
+        // Clearly closer to Anna: it stays with her.
+        let c = cluster_with(
+            5,
+            &[e(0, 1, 20.0), e(2, 3, 20.0), e(1, 4, 12.0), e(3, 4, 8.5)],
+            &f,
+            &tb,
+            &(),
+            &evidence,
+        );
+        assert_eq!(c.ambiguous_records, 0);
+        assert_eq!(c.labels[4], c.labels[0]);
+        assert_ne!(c.labels[4], c.labels[2]);
+    }
+
+    #[test]
     fn chain_through_a_shared_value_is_cut_at_the_weakest_link() {
         // 0,1: Anna; 2: Anna (no dob); 3,4: Olga. 2-3 is a weak household link.
         let f = vec![
@@ -376,7 +514,7 @@ mod tests {
     #[test]
     fn clusters_with_different_identifiers_need_more_than_a_weak_link() {
         // 0-1: one person (shared e-mail); 2: a namesake with another e-mail; 3: a record
-        // with the same name and no identifiers. 1-3 and 2-3 are name links of 8 bits.
+        // with the same name and no identifiers. 1-3 and 2-3 are name links of 8 and 6.5 bits.
         let f = vec![
             with_keys("anna", &[(KeyKind::Email, 1), (KeyKind::Phone, 5)]),
             with_keys("anna", &[(KeyKind::Email, 1)]),
@@ -384,7 +522,7 @@ mod tests {
             with_keys("anna", &[]),
         ];
         let e = |a, b, score| Edge { a, b, score };
-        let edges = [e(0, 1, 20.0), e(1, 3, 8.0), e(2, 3, 7.0)];
+        let edges = [e(0, 1, 20.0), e(1, 3, 8.0), e(2, 3, 6.5)];
         let tb: Vec<u64> = (0..4).map(|i| crate::hash::mix(i + 7)).collect();
         let evidence = ClusterEvidence {
             threshold: 6.0,
@@ -395,7 +533,7 @@ mod tests {
         assert_eq!(c.labels[1], c.labels[3], "the stronger name link joins");
         assert_ne!(
             c.labels[2], c.labels[3],
-            "different e-mails outweigh 7 bits"
+            "different e-mails outweigh 6.5 bits"
         );
         assert_eq!(c.guarded_edges, 1);
         // Without the evidence, the name links chain all four together.

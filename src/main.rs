@@ -591,10 +591,11 @@ fn summary_text(s: &Summary<'_>, out: &Path) -> String {
     }
     line!(
         t,
-        "  linked pairs     {:>10}   contradicting {}   guarded {}",
+        "  linked pairs     {:>10}   contradicting {}   guarded {}   ambiguous records {}",
         st.accepted_pairs,
         st.contradicting_pairs,
-        st.guarded_edges
+        st.guarded_edges,
+        st.ambiguous_records
     );
     line!(t, "  hubs             {:>10}", s.hubs);
     line!(t, "  customers        {:>10}", st.customers);

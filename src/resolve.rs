@@ -67,9 +67,9 @@ pub struct Config {
     pub blocking: BlockingConfig,
     /// A pair is linked when its match probability is at least this, and the clusters it
     /// would join do not disagree on identifiers enough to bring it below (see
-    /// [`crate::cluster::ClusterEvidence`]). The default, 0.95, keeps pairwise precision
-    /// above 0.99 on the synthetic benchmark (BENCHMARKS.md); raise it to trade recall for
-    /// precision.
+    /// [`crate::cluster::ClusterEvidence`]). The default, 0.91, keeps pairwise precision
+    /// above 0.99 on the synthetic benchmark at 20,000 to 200,000 customers (BENCHMARKS.md);
+    /// raise it to trade recall for precision.
     pub match_probability: f64,
     /// Estimate the model's parameters from the data (EM); otherwise use `model` as given.
     pub train: bool,
@@ -101,7 +101,7 @@ impl Default for Config {
             context: Context::default(),
             sources: BTreeMap::new(),
             blocking: BlockingConfig::default(),
-            match_probability: 0.95,
+            match_probability: 0.91,
             train: true,
             model: None,
             u_sample_pairs: 300_000,
@@ -217,6 +217,9 @@ pub struct Stats {
     pub accepted_pairs: u64,
     /// Accepted pairs not used because they would join contradicting clusters.
     pub guarded_edges: u64,
+    /// Records left out of the clusters their links reach, because they reach two that
+    /// refuse each other about equally (see [`crate::cluster`]).
+    pub ambiguous_records: u64,
     /// EM iterations run.
     pub em_iterations: u64,
     /// Customers found.
@@ -524,6 +527,7 @@ pub fn resolve_with_progress(
         &evidence,
     );
     stats.guarded_edges = clustering.guarded_edges;
+    stats.ambiguous_records = clustering.ambiguous_records;
     drop(edges);
     stats.stage_ms.insert("cluster".into(), ms(t));
 
