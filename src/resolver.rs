@@ -230,6 +230,32 @@ impl KeyFrequency for Counts<'_> {
     }
 }
 
+/// What a change of frequencies did to the links among some records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Moved {
+    /// No pair's score moved.
+    Nothing,
+    /// Some scores moved, no link appeared or vanished.
+    Scores,
+    /// A link appeared or vanished.
+    Links,
+}
+
+/// [`Counts`] with the keys of `old` read at their former frequency (sorted by key).
+struct Before<'a> {
+    now: Counts<'a>,
+    old: &'a [(Key, u32)],
+}
+
+impl KeyFrequency for Before<'_> {
+    fn frequency(&self, key: Key) -> u32 {
+        match self.old.binary_search_by_key(&key, |&(k, _)| k) {
+            Ok(i) => self.old[i].1.max(1),
+            Err(_) => self.now.frequency(key),
+        }
+    }
+}
+
 fn is_name_key(key: Key) -> bool {
     matches!(key.kind(), Some(KeyKind::LastName | KeyKind::FullName))
 }
@@ -417,6 +443,8 @@ impl State {
                 }
             }
         }
+        // Keys whose frequency moved, with the frequency before (when adding).
+        let mut changed: Vec<(Key, u32)> = Vec::new();
         for &k in features.keys.iter().filter(|&&k| is_name_key(k)) {
             if removing {
                 if let Some(n) = self.counts.get_mut(&k) {
@@ -426,7 +454,11 @@ impl State {
                     }
                 }
             } else {
-                *self.counts.entry(k).or_default() += 1;
+                let n = self.counts.entry(k).or_default();
+                if *n >= 1 {
+                    changed.push((k, *n));
+                }
+                *n += 1;
             }
         }
         // Other carriers of values whose frequency moved.
@@ -460,6 +492,7 @@ impl State {
                 continue;
             }
             if let Some(before) = self.update_people(rule, k) {
+                changed.push((k, before));
                 if let Some(p) = self.postings.get(&rule.identifier_rule_key(k)) {
                     if p.as_slice().len() <= REEVALUATE_CAP {
                         let others = p.as_slice().iter().copied().filter(|&x| x != r);
@@ -481,12 +514,23 @@ impl State {
         } else {
             // Scores went down: links between two customers were refused or are gone, and
             // stay so; only customers holding two of these records can change.
-            let mut per: HashMap<u64, u32> = HashMap::new();
-            for &x in &touched {
-                *per.entry(self.slot(x).customer).or_default() += 1;
+            if !touched.is_empty() {
+                let mut per: Vec<(u64, u32)> = touched
+                    .iter()
+                    .map(|&x| (self.slot(x).customer, x))
+                    .collect();
+                per.sort_unstable();
+                per.dedup();
+                touched.clear();
+                for group in per.chunk_by(|a, b| a.0 == b.0) {
+                    if group.len() >= 2 {
+                        touched.extend(group.iter().map(|&(_, x)| x));
+                    }
+                }
             }
-            touched.retain(|&x| per[&self.slot(x).customer] >= 2);
-            touched.extend(self.affected(&moved));
+            changed.sort_unstable();
+            let a = self.affected(&moved, &changed);
+            touched.extend(a);
         }
         touched.retain(|&x| x != r);
         touched.sort_unstable();
@@ -498,29 +542,75 @@ impl State {
     /// sharing them fell), those whose customer may cluster differently now: customers
     /// holding two of them and either contested (their component has links refused by the
     /// guard, or records contradicting each other: there the order of links matters) or no
-    /// longer connected by their own links.
-    fn affected(&self, moved: &[u32]) -> Vec<u32> {
-        let mut by_customer: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
-        for &x in moved {
-            by_customer
-                .entry(self.slot(x).customer)
-                .or_default()
-                .push(x);
-        }
+    /// longer connected by their own links. `changed` holds the keys whose frequency moved
+    /// with their frequency before, sorted.
+    fn affected(&self, moved: &[u32], changed: &[(Key, u32)]) -> Vec<u32> {
+        let mut by_customer: Vec<(u64, u32)> =
+            moved.iter().map(|&x| (self.slot(x).customer, x)).collect();
+        by_customer.sort_unstable();
+        by_customer.dedup();
+        let before = Before {
+            now: Counts(self),
+            old: changed,
+        };
         let mut out = Vec::new();
-        for (c, mut xs) in by_customer {
-            xs.sort_unstable();
-            xs.dedup();
-            if xs.len() < 2 {
+        for group in by_customer.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() < 2 {
                 continue;
             }
-            let contested = self
-                .customers
-                .get(&c)
-                .is_none_or(|s| s.contested != Some(false));
-            let cut = !contested && !self.connected(c);
-            if contested || cut {
-                out.extend(xs);
+            let c = group[0].0;
+            let state = self.customers.get(&c);
+            let contested = state.is_none_or(|s| s.contested != Some(false));
+            // Only the pairs sharing a key whose frequency moved are scored differently. When
+            // none of the customer's own pairs moved, its clustering cannot change: a
+            // contested customer keeps the order of its links, and one that is not keeps
+            // the links that connected it.
+            let moved = state.map_or(Moved::Links, |s| self.links_moved(&s.members, &before));
+            let redo = match moved {
+                Moved::Nothing => false,
+                Moved::Scores => contested,
+                Moved::Links => contested || !self.connected(c),
+            };
+            if redo {
+                out.extend(group.iter().map(|&(_, x)| x));
+            }
+        }
+        out
+    }
+
+    /// What the frequencies in `before`, restored, change among the links between two of
+    /// `members`. A comparison reads the frequencies of the keys its two records share, so
+    /// only pairs sharing a key whose frequency moved are scored again; too many members
+    /// count as links moved.
+    fn links_moved(&self, members: &[u32], before: &Before<'_>) -> Moved {
+        if members.len() > CHECK_CAP {
+            return Moved::Links;
+        }
+        let carries = |f: &Features, k: Key| f.keys.binary_search(&k).is_ok();
+        let mut carriers: Vec<&Features> = Vec::with_capacity(members.len());
+        for &m in members {
+            let f = &self.slot(m).features;
+            if before.old.iter().any(|&(k, _)| carries(f, k)) {
+                carriers.push(f);
+            }
+        }
+        let mut out = Moved::Nothing;
+        for (i, a) in carriers.iter().enumerate() {
+            for b in &carriers[i + 1..] {
+                if !before
+                    .old
+                    .iter()
+                    .any(|&(k, _)| carries(a, k) && carries(b, k))
+                {
+                    continue;
+                }
+                let (now, then) = (self.link(a, b), self.link_with(a, b, before));
+                if now.is_some() != then.is_some() {
+                    return Moved::Links;
+                }
+                if now != then {
+                    out = Moved::Scores;
+                }
             }
         }
         out
