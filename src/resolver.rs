@@ -127,6 +127,10 @@ pub struct CustomerView {
     pub golden: GoldenRecord,
 }
 
+/// The resolver's hash maps. Their keys are mostly hashes already; a fast keyed hasher
+/// costs less per lookup than the standard one, and an add makes hundreds of lookups.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A record held by the resolver.
 #[derive(Clone)]
 struct Slot {
@@ -200,16 +204,16 @@ struct State {
     threshold: f64,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
-    by_ext: HashMap<u64, u32>,
+    by_ext: Map<u64, u32>,
     /// Blocking rule key -> records.
-    postings: HashMap<u64, Posting>,
+    postings: Map<u64, Posting>,
     /// Records per family name and per full name (given-name root and family name).
-    counts: HashMap<Key, u32>,
+    counts: Map<Key, u32>,
     /// Full name -> records carrying it: the pairs whose score moves with its count.
-    full_names: HashMap<u64, Posting>,
+    full_names: Map<u64, Posting>,
     /// People per identifier value, for values shared by two or more (as blocking counts them).
-    people: HashMap<Key, u32>,
-    customers: HashMap<u64, CustomerState>,
+    people: Map<Key, u32>,
+    customers: Map<u64, CustomerState>,
     next_customer: u64,
     next_arrival: u64,
 }
@@ -294,7 +298,7 @@ const EVIDENCE_KINDS: [KeyKind; 5] = [
     KeyKind::Social,
 ];
 
-fn push_posting(map: &mut HashMap<u64, Posting>, k: u64, r: u32) -> usize {
+fn push_posting(map: &mut Map<u64, Posting>, k: u64, r: u32) -> usize {
     match map.entry(k) {
         std::collections::hash_map::Entry::Occupied(mut e) => {
             e.get_mut().push(r);
@@ -823,9 +827,9 @@ impl State {
     /// component, so links to other records are not looked for.
     fn reevaluate(&mut self, seeds: &[u32], new: Option<u32>, closed: bool) -> Vec<Event> {
         // The component: closure of the seeds under accepted links and customer membership.
-        let mut local: HashMap<u32, u32> = HashMap::new();
+        let mut local: Map<u32, u32> = Map::default();
         let mut members: Vec<u32> = Vec::new();
-        let enqueue = |x: u32, local: &mut HashMap<u32, u32>, members: &mut Vec<u32>| {
+        let enqueue = |x: u32, local: &mut Map<u32, u32>, members: &mut Vec<u32>| {
             local.entry(x).or_insert_with(|| {
                 members.push(x);
                 (members.len() - 1) as u32
@@ -885,7 +889,7 @@ impl State {
         }
         let mut parts: Vec<Vec<u32>> = by_label.into_values().collect();
         parts.sort_by_key(|p| p.iter().map(|&i| tiebreak[i as usize]).min());
-        let part_of: HashMap<u32, usize> = parts
+        let part_of: Map<u32, usize> = parts
             .iter()
             .enumerate()
             .flat_map(|(pi, p)| p.iter().map(move |&i| (i, pi)))
@@ -1043,12 +1047,12 @@ impl Resolver {
                 threshold,
                 slots: Vec::new(),
                 free: Vec::new(),
-                by_ext: HashMap::new(),
-                postings: HashMap::new(),
-                counts: HashMap::new(),
-                full_names: HashMap::new(),
-                people: HashMap::new(),
-                customers: HashMap::new(),
+                by_ext: Map::default(),
+                postings: Map::default(),
+                counts: Map::default(),
+                full_names: Map::default(),
+                people: Map::default(),
+                customers: Map::default(),
                 next_customer: 1,
                 next_arrival: 0,
             }),
