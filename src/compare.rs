@@ -454,8 +454,9 @@ pub fn compare(a: &Features, b: &Features, tf: &impl KeyFrequency) -> Comparison
 }
 
 /// Walks the two sorted key lists once, noting per kind whether both have one, and the rarest
-/// shared value.
-fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comparison) {
+/// shared value. Run again on a pair's comparison with other frequencies, it gives the
+/// comparison [`compare`] would give with those (the levels it sets do not depend on them).
+pub(crate) fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comparison) {
     const KINDS: usize = 16;
     let mut has_a = [false; KINDS];
     let mut has_b = [false; KINDS];

@@ -63,7 +63,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{count_people, Rule};
 use crate::cluster::{cluster_with, Edge};
-use crate::compare::{compare, conflict, Features, Key, KeyFrequency, KeyKind};
+use crate::compare::{compare, compare_keys, conflict, Features, Key, KeyFrequency, KeyKind};
 use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_bytes, mix};
 use crate::model::{log2_odds, Model};
@@ -142,6 +142,8 @@ struct Slot {
     tiebreak: u64,
     /// Arrival order among the records held (saved files keep records in this order).
     arrival: u64,
+    /// The phonetic given and family name keys (see [`Rule::keys_with`]), computed once.
+    phonetic: (u64, u64),
 }
 
 /// Records carrying one blocking key. Most keys are carried by one record.
@@ -377,14 +379,17 @@ impl State {
 
     /// The records blocking pairs `f` (record `me`) with: every record sharing a key with it
     /// outside hubs, as in batch.
-    fn candidates(&self, f: &Features, me: u32, out: &mut Vec<u32>) {
+    fn candidates(&self, me: u32, out: &mut Vec<u32>) {
         out.clear();
         let mut keys = Vec::new();
-        // The phonetic name keys, once for all the name rules.
-        let phonetic = (f.first_phonetic(), f.last_phonetic());
+        let Slot {
+            features: f,
+            phonetic,
+            ..
+        } = self.slot(me);
         for &rule in &self.config.blocking.rules {
             keys.clear();
-            rule.keys_with(f, phonetic, &mut keys);
+            rule.keys_with(f, *phonetic, &mut keys);
             for k in &keys {
                 if let Some(p) = self.postings.get(k) {
                     if p.as_slice().len() <= self.limit(rule) {
@@ -421,7 +426,7 @@ impl State {
         let mut touched: Vec<u32> = Vec::new();
         // Blocks that cross the hub limit gain or lose all their pairs.
         let mut buf = Vec::new();
-        let phonetic = (features.first_phonetic(), features.last_phonetic());
+        let phonetic = self.slot(r).phonetic;
         for &rule in &self.config.blocking.rules {
             buf.clear();
             rule.keys_with(&features, phonetic, &mut buf);
@@ -569,7 +574,9 @@ impl State {
             // none of the customer's own pairs moved, its clustering cannot change: a
             // contested customer keeps the order of its links, and one that is not keeps
             // the links that connected it.
-            let moved = state.map_or(Moved::Links, |s| self.links_moved(&s.members, &before));
+            let moved = state.map_or(Moved::Links, |s| {
+                self.links_moved(&s.members, &before, contested)
+            });
             let redo = match moved {
                 Moved::Nothing => false,
                 Moved::Scores => contested,
@@ -585,8 +592,9 @@ impl State {
     /// What the frequencies in `before`, restored, change among the links between two of
     /// `members`. A comparison reads the frequencies of the keys its two records share, so
     /// only pairs sharing a key whose frequency moved are scored again; too many members
-    /// count as links moved.
-    fn links_moved(&self, members: &[u32], before: &Before<'_>) -> Moved {
+    /// count as links moved. With `scores` false, moved scores are not looked for (the
+    /// answer is then `Nothing` or `Links`).
+    fn links_moved(&self, members: &[u32], before: &Before<'_>, scores: bool) -> Moved {
         if members.len() > CHECK_CAP {
             return Moved::Links;
         }
@@ -598,7 +606,7 @@ impl State {
                 carriers.push(f);
             }
         }
-        let mut out = Moved::Nothing;
+        let now = Counts(self);
         for (i, a) in carriers.iter().enumerate() {
             for b in &carriers[i + 1..] {
                 if !before
@@ -608,16 +616,24 @@ impl State {
                 {
                     continue;
                 }
-                let (now, then) = (self.link(a, b), self.link_with(a, b, before));
-                if now.is_some() != then.is_some() {
+                let c = compare(a, b, &now);
+                if c.contradicts() {
+                    continue;
+                }
+                // The same comparison with the former frequencies: only the keys are walked
+                // again, the names and dates compare alike.
+                let mut then = c;
+                compare_keys(a, b, before, &mut then);
+                let (s, t) = (self.model.score(&c), self.model.score(&then));
+                if (s >= self.threshold) != (t >= self.threshold) {
                     return Moved::Links;
                 }
-                if now != then {
-                    out = Moved::Scores;
+                if scores && s >= self.threshold && s as f32 != t as f32 {
+                    return Moved::Scores;
                 }
             }
         }
-        out
+        Moved::Nothing
     }
 
     /// `true` when clustering `members` cannot refuse any link among them, in any order:
@@ -662,7 +678,7 @@ impl State {
         while let Some(i) = stack.pop() {
             let x = members[i];
             let fx = &self.slot(x).features;
-            self.candidates(fx, x, &mut cands);
+            self.candidates(x, &mut cands);
             for (j, &y) in members.iter().enumerate() {
                 if !seen[j]
                     && cands.binary_search(&y).is_ok()
@@ -689,6 +705,7 @@ impl State {
         let ctx = self.config.context_for(&record.source);
         let normalized = normalize_record(&record, &ctx);
         let features = crate::privacy::features(&normalized, self.config.identifier_key.as_ref());
+        let phonetic = (features.first_phonetic(), features.last_phonetic());
         let r = match self.free.pop() {
             Some(r) => r,
             None => {
@@ -703,6 +720,7 @@ impl State {
             customer: UNPLACED,
             tiebreak: ext,
             arrival: self.next_arrival,
+            phonetic,
         });
         self.next_arrival += 1;
         self.by_ext.insert(ext, r);
@@ -710,7 +728,7 @@ impl State {
 
         // Which customers does the record link to?
         let mut cands = Vec::new();
-        self.candidates(&self.slot(r).features, r, &mut cands);
+        self.candidates(r, &mut cands);
         let mut homes: Vec<u64> = Vec::new();
         {
             let f = &self.slot(r).features;
@@ -791,7 +809,7 @@ impl State {
         };
         // Its neighbours and the records whose counts move, while it is still indexed.
         let mut seeds = Vec::new();
-        self.candidates(&self.slot(r).features, r, &mut seeds);
+        self.candidates(r, &mut seeds);
         let touched = self.index(r, true);
         seeds.extend(touched);
         self.by_ext.remove(&ext);
@@ -854,7 +872,7 @@ impl State {
                     }
                 }
             }
-            self.candidates(&self.slot(x).features, x, &mut cands);
+            self.candidates(x, &mut cands);
             for &c in &cands {
                 // A pair is scored once, from whichever end is taken first.
                 match local.get(&c) {
@@ -1460,6 +1478,7 @@ impl State {
             customer,
             tiebreak,
             arrival: self.next_arrival,
+            phonetic,
         }));
         self.next_arrival += 1;
     }
@@ -1480,7 +1499,7 @@ impl State {
                 let mut cands = Vec::new();
                 let linked_out = members.iter().any(|&m| {
                     let fm = &self.slot(m).features;
-                    self.candidates(fm, m, &mut cands);
+                    self.candidates(m, &mut cands);
                     cands.iter().any(|&c| {
                         self.slot(c).customer != id
                             && self.link(fm, &self.slot(c).features).is_some()
