@@ -380,6 +380,19 @@ impl State {
     /// The records blocking pairs `f` (record `me`) with: every record sharing a key with it
     /// outside hubs, as in batch.
     fn candidates(&self, me: u32, out: &mut Vec<u32>) {
+        self.candidates_in(me, out, &mut |k| {
+            self.postings.get(&k).map(Posting::as_slice)
+        });
+    }
+
+    /// [`State::candidates`] with the records of each blocking key looked up by `block`
+    /// (which may remember them: the records of one customer share most of their keys).
+    fn candidates_in<'a>(
+        &'a self,
+        me: u32,
+        out: &mut Vec<u32>,
+        block: &mut impl FnMut(u64) -> Option<&'a [u32]>,
+    ) {
         out.clear();
         let mut keys = Vec::new();
         let Slot {
@@ -390,10 +403,10 @@ impl State {
         for &rule in &self.config.blocking.rules {
             keys.clear();
             rule.keys_with(f, *phonetic, &mut keys);
-            for k in &keys {
-                if let Some(p) = self.postings.get(k) {
-                    if p.as_slice().len() <= self.limit(rule) {
-                        out.extend(p.as_slice().iter().copied().filter(|&c| c != me));
+            for &k in &keys {
+                if let Some(p) = block(k) {
+                    if p.len() <= self.limit(rule) {
+                        out.extend(p.iter().copied().filter(|&c| c != me));
                     }
                 }
             }
@@ -858,6 +871,13 @@ impl State {
         }
         let mut edges: Vec<Edge> = Vec::new();
         let mut cands = Vec::new();
+        // Blocks already looked up: the records of a customer share most of their keys.
+        let mut blocks: Map<u64, Option<&[u32]>> = Map::default();
+        let mut block = |k: u64| {
+            *blocks
+                .entry(k)
+                .or_insert_with(|| self.postings.get(&k).map(Posting::as_slice))
+        };
         let mut capped = false;
         let mut next = 0;
         while next < members.len() {
@@ -872,7 +892,7 @@ impl State {
                     }
                 }
             }
-            self.candidates(x, &mut cands);
+            self.candidates_in(x, &mut cands, &mut block);
             for &c in &cands {
                 // A pair is scored once, from whichever end is taken first.
                 match local.get(&c) {
