@@ -39,8 +39,14 @@
 //!   or a full name's count changed (a full name's weight falls as more records carry it),
 //!   and a customer holding two records of that value is contested (its component has a
 //!   link the guard refused, or records that contradict each other: there the order of links
-//!   matters) or no longer connected by its own links. Removals re-cluster the removed
-//!   record's neighbours and every record of a value whose count moved.
+//!   matters) or no longer connected by its own links. To tell, only the pairs of its records
+//!   sharing a value whose count moved are scored again, with the counts before and after (a
+//!   pair's score reads the counts of the values its records share, and of their other
+//!   identifiers only whether they are widely shared; every carrier of a value that crosses
+//!   that line is re-clustered): a contested customer is
+//!   re-clustered when one of those scores moved, another one when one of those links
+//!   appeared or vanished and its records are no longer connected. Removals re-cluster the
+//!   removed record's neighbours and every record of a value whose count moved.
 //!
 //! Adding the records of a data set one by one, in any order, then gives the batch's
 //! partition on the same records and model (the tests check this over several data sets and
