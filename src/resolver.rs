@@ -39,8 +39,14 @@
 //!   or a full name's count changed (a full name's weight falls as more records carry it),
 //!   and a customer holding two records of that value is contested (its component has a
 //!   link the guard refused, or records that contradict each other: there the order of links
-//!   matters) or no longer connected by its own links. Removals re-cluster the removed
-//!   record's neighbours and every record of a value whose count moved.
+//!   matters) or no longer connected by its own links. To tell, only the pairs of its records
+//!   sharing a value whose count moved are scored again, with the counts before and after (a
+//!   pair's score reads the counts of the values its records share, and of their other
+//!   identifiers only whether they are widely shared; every carrier of a value that crosses
+//!   that line is re-clustered): a contested customer is
+//!   re-clustered when one of those scores moved, another one when one of those links
+//!   appeared or vanished and its records are no longer connected. Removals re-cluster the
+//!   removed record's neighbours and every record of a value whose count moved.
 //!
 //! Adding the records of a data set one by one, in any order, then gives the batch's
 //! partition on the same records and model (the tests check this over several data sets and
@@ -127,6 +133,10 @@ pub struct CustomerView {
     pub golden: GoldenRecord,
 }
 
+/// The resolver's hash maps. Their keys are mostly hashes already; a fast keyed hasher
+/// costs less per lookup than the standard one, and an add makes hundreds of lookups.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A record held by the resolver.
 #[derive(Clone)]
 struct Slot {
@@ -138,6 +148,8 @@ struct Slot {
     tiebreak: u64,
     /// Arrival order among the records held (saved files keep records in this order).
     arrival: u64,
+    /// The phonetic given and family name keys (see [`Rule::keys_with`]), computed once.
+    phonetic: (u64, u64),
 }
 
 /// Records carrying one blocking key. Most keys are carried by one record.
@@ -200,16 +212,16 @@ struct State {
     threshold: f64,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
-    by_ext: HashMap<u64, u32>,
+    by_ext: Map<u64, u32>,
     /// Blocking rule key -> records.
-    postings: HashMap<u64, Posting>,
+    postings: Map<u64, Posting>,
     /// Records per family name and per full name (given-name root and family name).
-    counts: HashMap<Key, u32>,
+    counts: Map<Key, u32>,
     /// Full name -> records carrying it: the pairs whose score moves with its count.
-    full_names: HashMap<u64, Posting>,
+    full_names: Map<u64, Posting>,
     /// People per identifier value, for values shared by two or more (as blocking counts them).
-    people: HashMap<Key, u32>,
-    customers: HashMap<u64, CustomerState>,
+    people: Map<Key, u32>,
+    customers: Map<u64, CustomerState>,
     next_customer: u64,
     next_arrival: u64,
 }
@@ -227,6 +239,32 @@ impl KeyFrequency for Counts<'_> {
             &self.0.people
         };
         map.get(&key).copied().unwrap_or(1).max(1)
+    }
+}
+
+/// What a change of frequencies did to the links among some records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Moved {
+    /// No pair's score moved.
+    Nothing,
+    /// Some scores moved, no link appeared or vanished.
+    Scores,
+    /// A link appeared or vanished.
+    Links,
+}
+
+/// [`Counts`] with the keys of `old` read at their former frequency (sorted by key).
+struct Before<'a> {
+    now: Counts<'a>,
+    old: &'a [(Key, u32)],
+}
+
+impl KeyFrequency for Before<'_> {
+    fn frequency(&self, key: Key) -> u32 {
+        match self.old.binary_search_by_key(&key, |&(k, _)| k) {
+            Ok(i) => self.old[i].1.max(1),
+            Err(_) => self.now.frequency(key),
+        }
     }
 }
 
@@ -268,7 +306,7 @@ const EVIDENCE_KINDS: [KeyKind; 5] = [
     KeyKind::Social,
 ];
 
-fn push_posting(map: &mut HashMap<u64, Posting>, k: u64, r: u32) -> usize {
+fn push_posting(map: &mut Map<u64, Posting>, k: u64, r: u32) -> usize {
     match map.entry(k) {
         std::collections::hash_map::Entry::Occupied(mut e) => {
             e.get_mut().push(r);
@@ -353,18 +391,34 @@ impl State {
 
     /// The records blocking pairs `f` (record `me`) with: every record sharing a key with it
     /// outside hubs, as in batch.
-    fn candidates(&self, f: &Features, me: u32, out: &mut Vec<u32>) {
+    fn candidates(&self, me: u32, out: &mut Vec<u32>) {
+        self.candidates_in(me, out, &mut |k| {
+            self.postings.get(&k).map(Posting::as_slice)
+        });
+    }
+
+    /// [`State::candidates`] with the records of each blocking key looked up by `block`
+    /// (which may remember them: the records of one customer share most of their keys).
+    fn candidates_in<'a>(
+        &'a self,
+        me: u32,
+        out: &mut Vec<u32>,
+        block: &mut impl FnMut(u64) -> Option<&'a [u32]>,
+    ) {
         out.clear();
         let mut keys = Vec::new();
-        // The phonetic name keys, once for all the name rules.
-        let phonetic = (f.first_phonetic(), f.last_phonetic());
+        let Slot {
+            features: f,
+            phonetic,
+            ..
+        } = self.slot(me);
         for &rule in &self.config.blocking.rules {
             keys.clear();
-            rule.keys_with(f, phonetic, &mut keys);
-            for k in &keys {
-                if let Some(p) = self.postings.get(k) {
-                    if p.as_slice().len() <= self.limit(rule) {
-                        out.extend(p.as_slice().iter().copied().filter(|&c| c != me));
+            rule.keys_with(f, *phonetic, &mut keys);
+            for &k in &keys {
+                if let Some(p) = block(k) {
+                    if p.len() <= self.limit(rule) {
+                        out.extend(p.iter().copied().filter(|&c| c != me));
                     }
                 }
             }
@@ -397,7 +451,7 @@ impl State {
         let mut touched: Vec<u32> = Vec::new();
         // Blocks that cross the hub limit gain or lose all their pairs.
         let mut buf = Vec::new();
-        let phonetic = (features.first_phonetic(), features.last_phonetic());
+        let phonetic = self.slot(r).phonetic;
         for &rule in &self.config.blocking.rules {
             buf.clear();
             rule.keys_with(&features, phonetic, &mut buf);
@@ -423,6 +477,8 @@ impl State {
                 }
             }
         }
+        // Keys whose frequency moved, with the frequency before (when adding).
+        let mut changed: Vec<(Key, u32)> = Vec::new();
         for &k in features.keys.iter().filter(|&&k| is_name_key(k)) {
             if removing {
                 if let Some(n) = self.counts.get_mut(&k) {
@@ -432,7 +488,11 @@ impl State {
                     }
                 }
             } else {
-                *self.counts.entry(k).or_default() += 1;
+                let n = self.counts.entry(k).or_default();
+                if *n >= 1 {
+                    changed.push((k, *n));
+                }
+                *n += 1;
             }
         }
         // Other carriers of values whose frequency moved.
@@ -473,6 +533,7 @@ impl State {
         while let Some(&(rule, k)) = work.get(next) {
             next += 1;
             if let Some(before) = self.update_people(rule, k) {
+                changed.push((k, before));
                 let now = Counts(self).frequency(k);
                 if let Some(p) = self.postings.get(&rule.identifier_rule_key(k)) {
                     if (before < WIDELY_SHARED) != (now < WIDELY_SHARED) {
@@ -515,12 +576,24 @@ impl State {
         } else {
             // Scores went down: links between two customers were refused or are gone, and
             // stay so; only customers holding two of these records can change.
-            let mut per: HashMap<u64, u32> = HashMap::new();
-            for &x in &touched {
-                *per.entry(self.slot(x).customer).or_default() += 1;
+            if !touched.is_empty() {
+                let mut per: Vec<(u64, u32)> = touched
+                    .iter()
+                    .map(|&x| (self.slot(x).customer, x))
+                    .collect();
+                per.sort_unstable();
+                per.dedup();
+                touched.clear();
+                for group in per.chunk_by(|a, b| a.0 == b.0) {
+                    if group.len() >= 2 {
+                        touched.extend(group.iter().map(|&(_, x)| x));
+                    }
+                }
             }
-            touched.retain(|&x| per[&self.slot(x).customer] >= 2);
-            touched.extend(self.affected(&moved));
+            // A value recounted twice keeps its first count.
+            changed.sort_by_key(|&(k, _)| k);
+            changed.dedup_by_key(|&mut (k, _)| k);
+            touched.extend(self.affected(&moved, &changed));
         }
         touched.extend(crossed.into_iter().filter(|&x| self.live(x)));
         touched.retain(|&x| x != r);
@@ -533,32 +606,88 @@ impl State {
     /// sharing them fell), those whose customer may cluster differently now: customers
     /// holding two of them and either contested (their component has links refused by the
     /// guard, or records contradicting each other: there the order of links matters) or no
-    /// longer connected by their own links.
-    fn affected(&self, moved: &[u32]) -> Vec<u32> {
-        let mut by_customer: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
-        for &x in moved {
-            by_customer
-                .entry(self.slot(x).customer)
-                .or_default()
-                .push(x);
-        }
+    /// longer connected by their own links. `changed` holds the keys whose frequency moved
+    /// with their frequency before, sorted.
+    fn affected(&self, moved: &[u32], changed: &[(Key, u32)]) -> Vec<u32> {
+        let mut by_customer: Vec<(u64, u32)> =
+            moved.iter().map(|&x| (self.slot(x).customer, x)).collect();
+        by_customer.sort_unstable();
+        by_customer.dedup();
+        let before = Before {
+            now: Counts(self),
+            old: changed,
+        };
         let mut out = Vec::new();
-        for (c, mut xs) in by_customer {
-            xs.sort_unstable();
-            xs.dedup();
-            if xs.len() < 2 {
+        for group in by_customer.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() < 2 {
                 continue;
             }
-            let contested = self
-                .customers
-                .get(&c)
-                .is_none_or(|s| s.contested != Some(false));
-            let cut = !contested && !self.connected(c);
-            if contested || cut {
-                out.extend(xs);
+            let c = group[0].0;
+            let state = self.customers.get(&c);
+            let contested = state.is_none_or(|s| s.contested != Some(false));
+            // Only the pairs sharing a key whose frequency moved are scored differently. When
+            // none of the customer's own pairs moved, its clustering cannot change: a
+            // contested customer keeps the order of its links, and one that is not keeps
+            // the links that connected it.
+            let moved = state.map_or(Moved::Links, |s| {
+                self.links_moved(&s.members, &before, contested)
+            });
+            let redo = match moved {
+                Moved::Nothing => false,
+                Moved::Scores => contested,
+                Moved::Links => contested || !self.connected(c),
+            };
+            if redo {
+                out.extend(group.iter().map(|&(_, x)| x));
             }
         }
         out
+    }
+
+    /// What the frequencies in `before`, restored, change among the links between two of
+    /// `members`. A comparison reads the frequencies of the keys its two records share, and
+    /// of their other identifiers only whether they are widely shared; the carriers of a
+    /// value that crossed that line are re-clustered anyway (see [`State::index`]), so only
+    /// pairs sharing a key whose frequency moved are scored again; too many members count
+    /// as links moved. With `scores` false, moved scores are not looked for (the
+    /// answer is then `Nothing` or `Links`).
+    fn links_moved(&self, members: &[u32], before: &Before<'_>, scores: bool) -> Moved {
+        if members.len() > CHECK_CAP {
+            return Moved::Links;
+        }
+        let carries = |f: &Features, k: Key| f.keys.binary_search(&k).is_ok();
+        let mut carriers: Vec<&Features> = Vec::with_capacity(members.len());
+        for &m in members {
+            let f = &self.slot(m).features;
+            if before.old.iter().any(|&(k, _)| carries(f, k)) {
+                carriers.push(f);
+            }
+        }
+        let now = Counts(self);
+        for (i, a) in carriers.iter().enumerate() {
+            for b in &carriers[i + 1..] {
+                if !before
+                    .old
+                    .iter()
+                    .any(|&(k, _)| carries(a, k) && carries(b, k))
+                {
+                    continue;
+                }
+                let c = compare(a, b, &now);
+                if c.contradicts() {
+                    continue;
+                }
+                let then = compare(a, b, before);
+                let (s, t) = (self.model.score(&c), self.model.score(&then));
+                if (s >= self.threshold) != (t >= self.threshold) {
+                    return Moved::Links;
+                }
+                if scores && s >= self.threshold && s as f32 != t as f32 {
+                    return Moved::Scores;
+                }
+            }
+        }
+        Moved::Nothing
     }
 
     /// `true` when clustering `members` cannot refuse any link among them, in any order:
@@ -603,7 +732,7 @@ impl State {
         while let Some(i) = stack.pop() {
             let x = members[i];
             let fx = &self.slot(x).features;
-            self.candidates(fx, x, &mut cands);
+            self.candidates(x, &mut cands);
             for (j, &y) in members.iter().enumerate() {
                 if !seen[j]
                     && cands.binary_search(&y).is_ok()
@@ -630,6 +759,7 @@ impl State {
         let ctx = self.config.context_for(&record.source);
         let normalized = normalize_record(&record, &ctx);
         let features = crate::privacy::features(&normalized, self.config.identifier_key.as_ref());
+        let phonetic = (features.first_phonetic(), features.last_phonetic());
         let r = match self.free.pop() {
             Some(r) => r,
             None => {
@@ -644,6 +774,7 @@ impl State {
             customer: UNPLACED,
             tiebreak: ext,
             arrival: self.next_arrival,
+            phonetic,
         });
         self.next_arrival += 1;
         self.by_ext.insert(ext, r);
@@ -651,7 +782,7 @@ impl State {
 
         // Which customers does the record link to?
         let mut cands = Vec::new();
-        self.candidates(&self.slot(r).features, r, &mut cands);
+        self.candidates(r, &mut cands);
         let mut homes: Vec<u64> = Vec::new();
         {
             let f = &self.slot(r).features;
@@ -732,7 +863,7 @@ impl State {
         };
         // Its neighbours and the records whose counts move, while it is still indexed.
         let mut seeds = Vec::new();
-        self.candidates(&self.slot(r).features, r, &mut seeds);
+        self.candidates(r, &mut seeds);
         let touched = self.index(r, true);
         seeds.extend(touched);
         self.by_ext.remove(&ext);
@@ -768,9 +899,9 @@ impl State {
     /// component, so links to other records are not looked for.
     fn reevaluate(&mut self, seeds: &[u32], new: Option<u32>, closed: bool) -> Vec<Event> {
         // The component: closure of the seeds under accepted links and customer membership.
-        let mut local: HashMap<u32, u32> = HashMap::new();
+        let mut local: Map<u32, u32> = Map::default();
         let mut members: Vec<u32> = Vec::new();
-        let enqueue = |x: u32, local: &mut HashMap<u32, u32>, members: &mut Vec<u32>| {
+        let enqueue = |x: u32, local: &mut Map<u32, u32>, members: &mut Vec<u32>| {
             local.entry(x).or_insert_with(|| {
                 members.push(x);
                 (members.len() - 1) as u32
@@ -781,6 +912,13 @@ impl State {
         }
         let mut edges: Vec<Edge> = Vec::new();
         let mut cands = Vec::new();
+        // Blocks already looked up: the records of a customer share most of their keys.
+        let mut blocks: Map<u64, Option<&[u32]>> = Map::default();
+        let mut block = |k: u64| {
+            *blocks
+                .entry(k)
+                .or_insert_with(|| self.postings.get(&k).map(Posting::as_slice))
+        };
         let mut capped = false;
         let mut next = 0;
         while next < members.len() {
@@ -795,7 +933,7 @@ impl State {
                     }
                 }
             }
-            self.candidates(&self.slot(x).features, x, &mut cands);
+            self.candidates_in(x, &mut cands, &mut block);
             for &c in &cands {
                 // A pair is scored once, from whichever end is taken first.
                 match local.get(&c) {
@@ -837,7 +975,7 @@ impl State {
         }
         let mut parts: Vec<Vec<u32>> = by_label.into_values().collect();
         parts.sort_by_key(|p| p.iter().map(|&i| tiebreak[i as usize]).min());
-        let part_of: HashMap<u32, usize> = parts
+        let part_of: Map<u32, usize> = parts
             .iter()
             .enumerate()
             .flat_map(|(pi, p)| p.iter().map(move |&i| (i, pi)))
@@ -995,12 +1133,12 @@ impl Resolver {
                 threshold,
                 slots: Vec::new(),
                 free: Vec::new(),
-                by_ext: HashMap::new(),
-                postings: HashMap::new(),
-                counts: HashMap::new(),
-                full_names: HashMap::new(),
-                people: HashMap::new(),
-                customers: HashMap::new(),
+                by_ext: Map::default(),
+                postings: Map::default(),
+                counts: Map::default(),
+                full_names: Map::default(),
+                people: Map::default(),
+                customers: Map::default(),
                 next_customer: 1,
                 next_arrival: 0,
             }),
@@ -1408,6 +1546,7 @@ impl State {
             customer,
             tiebreak,
             arrival: self.next_arrival,
+            phonetic,
         }));
         self.next_arrival += 1;
     }
@@ -1428,7 +1567,7 @@ impl State {
                 let mut cands = Vec::new();
                 let linked_out = members.iter().any(|&m| {
                     let fm = &self.slot(m).features;
-                    self.candidates(fm, m, &mut cands);
+                    self.candidates(m, &mut cands);
                     cands.iter().any(|&c| {
                         self.slot(c).customer != id
                             && self.link(fm, &self.slot(c).features).is_some()
