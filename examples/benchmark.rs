@@ -124,6 +124,17 @@ fn main() {
         st.accepted_pairs, st.contradicting_pairs, st.guarded_edges
     );
     println!("  hubs                {:>10}", res.hubs.len());
+    for r in &st.rules {
+        println!(
+            "    {:<22} keys {:>10}  blocks {:>9}  pairs {:>10}  hubs {:>7}{}",
+            r.rule.map_or("", |r| r.as_str()),
+            r.keys,
+            r.blocks,
+            r.pairs,
+            r.hubs,
+            if r.skipped { "  (skipped)" } else { "" }
+        );
+    }
     println!(
         "  peak memory         {:>10.1} MiB  ({:.0} bytes/record in all, {:.0} bytes/record above the {:.1} MiB of input)",
         peak as f64 / 1048576.0,
