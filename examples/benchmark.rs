@@ -126,12 +126,13 @@ fn main() {
     println!("  hubs                {:>10}", res.hubs.len());
     for r in &st.rules {
         println!(
-            "    {:<22} keys {:>10}  blocks {:>9}  pairs {:>10}  hubs {:>7}{}",
+            "    {:<22} keys {:>10}  blocks {:>9}  pairs {:>10}  hubs {:>7}  split {:>7}{}",
             r.rule.map_or("", |r| r.as_str()),
             r.keys,
             r.blocks,
             r.pairs,
             r.hubs,
+            r.split,
             if r.skipped { "  (skipped)" } else { "" }
         );
     }
