@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use omnilink::eval::{self, Contingency};
 use omnilink::synth::{self, Tag};
-use omnilink::{resolve, Config};
+use omnilink::{resolve_with_progress, Config};
 use serde_json::json;
 
 /// Resident and peak resident memory of this process in bytes (Linux), from /proc.
@@ -87,9 +87,17 @@ fn main() {
     reset_peak();
 
     let t = Instant::now();
-    let res = resolve(records, &config).expect("resolve");
+    // Resident memory as each stage starts, and the peak reached before it.
+    let marks = std::sync::Mutex::new(Vec::new());
+    let res = resolve_with_progress(records, &config, &|stage| {
+        let (rss, peak) = memory();
+        if let Ok(mut m) = marks.lock() {
+            m.push((stage.to_string(), rss, peak));
+        }
+    })
+    .expect("resolve");
     let total_s = t.elapsed().as_secs_f64();
-    let (_, peak) = memory();
+    let (rss_end, peak) = memory();
 
     let st = &res.stats;
     let n = records.len();
@@ -143,6 +151,12 @@ fn main() {
         (peak.saturating_sub(rss_before)) as f64 / n as f64,
         rss_before as f64 / 1048576.0
     );
+    let mib = |b: u64| b.saturating_sub(rss_before) as f64 / 1048576.0;
+    let mut line = String::from("  memory above input (MiB) at start of");
+    for (stage, rss, peak_so_far) in marks.into_inner().unwrap_or_default() {
+        line.push_str(&format!(" {stage} {:.0} (peak {:.0});", mib(rss), mib(peak_so_far)));
+    }
+    println!("{line} end {:.0}", mib(rss_end));
     let mut quality_json = serde_json::Value::Null;
     if quality {
         let pred: Vec<u32> = res.memberships.iter().map(|m| m.customer).collect();

@@ -412,28 +412,34 @@ pub fn block(
             }
         }
         if let Some(kind) = rule.key_kind() {
-            // How many people share each identifier value.
-            let people: Vec<(Key, u32)> = groups
+            // How many people share each identifier value, per block.
+            let people: Vec<u32> = groups
                 .par_iter()
-                .filter_map(|&(s, e)| {
+                .map(|&(s, e)| {
                     let block = &entries[s..e];
-                    let n = if block.len() > limit {
+                    if block.len() > limit {
                         block.len() as u32
                     } else {
                         people_in_block(block, records, tiebreak, kind)
-                    };
-                    if n < 2 {
-                        return None;
                     }
-                    let key = identifier_key(&records[block[0].1 as usize], rule, block[0].0)?;
-                    Some((key, n))
                 })
                 .collect();
-            out.frequencies.extend(people);
+            let shared_values: Vec<(Key, u32)> = groups
+                .par_iter()
+                .zip(people.par_iter())
+                .filter(|&(_, &n)| n >= 2)
+                .filter_map(|(&(s, _), &n)| {
+                    let (k, r) = entries[s];
+                    Some((identifier_key(&records[r as usize], rule, k)?, n))
+                })
+                .collect();
+            out.frequencies.reserve(shared_values.len());
+            out.frequencies.extend(shared_values);
             let (observed, shared) = groups
                 .par_iter()
-                .filter(|&&(s, e)| e - s <= limit)
-                .map(|&(s, e)| {
+                .zip(people.par_iter())
+                .filter(|&(&(s, e), _)| e - s <= limit)
+                .map(|(&(s, e), &n)| {
                     let named = || {
                         entries[s..e]
                             .iter()
@@ -441,7 +447,10 @@ pub fn block(
                             .filter(|f| f.first.is_some())
                     };
                     let observed = named().nth(1).is_some();
+                    // One person counted: no two carriers contradict each other (a record
+                    // joins a group only if it contradicts none of its members).
                     let contradicted = observed
+                        && n >= 2
                         && named()
                             .enumerate()
                             .any(|(i, x)| named().skip(i + 1).any(|y| conflict(x, y)));
@@ -595,7 +604,11 @@ fn key_frequencies_where(
         .flat_map_iter(|f| f.keys.iter().copied().filter(|&k| keep(k)))
         .collect();
     keys.par_sort_unstable();
-    let mut out = HashMap::new();
+    // Sized once: the table of a large input would otherwise be rehashed as it grows.
+    let repeated = (1..keys.len())
+        .filter(|&i| keys[i] == keys[i - 1] && (i == 1 || keys[i - 1] != keys[i - 2]))
+        .count();
+    let mut out = HashMap::with_capacity(repeated);
     let mut start = 0;
     for i in 1..=keys.len() {
         if i == keys.len() || keys[i] != keys[start] {
