@@ -4,8 +4,9 @@
 //! cargo run --release --example benchmark -- --customers 100000 [--seed 42] [--threads 2] [--json out.json]
 //! ```
 //!
-//! Generates the data in memory, resolves it, and prints per-stage time, candidate pairs,
-//! peak memory (from the OS), and quality: pairwise and B-cubed precision/recall/F1 against
+//! Generates the data in memory, resolves it, and prints per-stage time, candidate pairs (per
+//! blocking rule too), peak memory (from the OS; also the memory as each stage starts), and
+//! quality: pairwise and B-cubed precision/recall/F1 against
 //! the truth, the data's evidence ceiling, and the hard cases (households, namesakes, people
 //! who changed phone number).
 
@@ -154,7 +155,11 @@ fn main() {
     let mib = |b: u64| b.saturating_sub(rss_before) as f64 / 1048576.0;
     let mut line = String::from("  memory above input (MiB) at start of");
     for (stage, rss, peak_so_far) in marks.into_inner().unwrap_or_default() {
-        line.push_str(&format!(" {stage} {:.0} (peak {:.0});", mib(rss), mib(peak_so_far)));
+        line.push_str(&format!(
+            " {stage} {:.0} (peak {:.0});",
+            mib(rss),
+            mib(peak_so_far)
+        ));
     }
     println!("{line} end {:.0}", mib(rss_end));
     let mut quality_json = serde_json::Value::Null;
