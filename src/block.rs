@@ -8,9 +8,9 @@
 //!
 //! A name rule's block grows with the population (a common name in a big city), and past a
 //! few people its records cannot be told apart by the name alone: a name block over the
-//! limit is blocked again on a finer key ([`Rule::split_field`]: the birth year, the city),
-//! and only what is still too large then is a hub. Pairs per record stay bounded by the
-//! limit, so candidate pairs grow linearly with the records.
+//! limit is blocked again on a finer key ([`Rule::split_field`]: the birth year under a name
+//! and a city), and only what is still too large then is a hub. Pairs per record stay bounded
+//! by the limit, so candidate pairs grow linearly with the records.
 
 use std::collections::HashMap;
 
@@ -142,13 +142,12 @@ impl Rule {
     }
 
     /// What splits an oversize block of a name rule: a value its true matches mostly share
-    /// and namesakes mostly do not, outside the rule's own key.
+    /// and namesakes mostly do not, outside the rule's own key. Only the name and city rule
+    /// has one: a birth date already narrows the other name rules' blocks to a handful, and
+    /// every finer key is one more entry per record in the incremental resolver's index.
     pub fn split_field(self) -> Option<SplitField> {
         match self {
             Rule::NameCity => Some(SplitField::BirthYear),
-            Rule::NameBirthDate | Rule::LastNameBirthDate | Rule::FirstNameBirthDate => {
-                Some(SplitField::City)
-            }
             _ => None,
         }
     }
@@ -157,7 +156,6 @@ impl Rule {
     fn split_key(self, f: &Features, key: u64) -> Option<u64> {
         let (tag, value) = match self.split_field()? {
             SplitField::BirthYear => (1, u64::from(f.dob / 10_000)),
-            SplitField::City => (2, f.city),
         };
         (value != 0).then(|| combine(key, combine(SPLIT_TAG + tag, mix(value))))
     }
@@ -173,8 +171,6 @@ const SPLIT_TAG: u64 = 0x5350_4c49_5400;
 pub enum SplitField {
     /// The year of the birth date.
     BirthYear,
-    /// The city.
-    City,
 }
 
 /// Blocking settings.
@@ -187,8 +183,8 @@ pub struct BlockingConfig {
     /// A block on an identifier larger than this is a hub and emits no pairs.
     pub max_identifier_block: usize,
     /// A block of a name rule larger than this (a common name in a big city) is blocked
-    /// again on the rule's finer key ([`Rule::split_field`]); a finer block still larger than
-    /// this is a hub. A name and a city shared by more records than a few people have say
+    /// again on the rule's finer key when it has one ([`Rule::split_field`]); a block that
+    /// cannot be split, or a finer block still larger than this, is a hub. A name and a city shared by more records than a few people have say
     /// little on their own; the other rules and the finer key still pair their records.
     pub max_name_block: usize,
     /// Most candidate pairs one run may emit, counted per rule before deduplication (what
