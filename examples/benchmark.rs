@@ -4,8 +4,9 @@
 //! cargo run --release --example benchmark -- --customers 100000 [--seed 42] [--threads 2] [--json out.json]
 //! ```
 //!
-//! Generates the data in memory, resolves it, and prints per-stage time, candidate pairs,
-//! peak memory (from the OS), and quality: pairwise and B-cubed precision/recall/F1 against
+//! Generates the data in memory, resolves it, and prints per-stage time, candidate pairs (per
+//! blocking rule too), peak memory (from the OS; also the memory as each stage starts), and
+//! quality: pairwise and B-cubed precision/recall/F1 against
 //! the truth, the data's evidence ceiling, and the hard cases (households, namesakes, people
 //! who changed phone number).
 
@@ -13,7 +14,7 @@ use std::time::Instant;
 
 use omnilink::eval::{self, Contingency};
 use omnilink::synth::{self, Tag};
-use omnilink::{resolve, Config};
+use omnilink::{resolve_with_progress, Config};
 use serde_json::json;
 
 /// Resident and peak resident memory of this process in bytes (Linux), from /proc.
@@ -87,9 +88,17 @@ fn main() {
     reset_peak();
 
     let t = Instant::now();
-    let res = resolve(records, &config).expect("resolve");
+    // Resident memory as each stage starts, and the peak reached before it.
+    let marks = std::sync::Mutex::new(Vec::new());
+    let res = resolve_with_progress(records, &config, &|stage| {
+        let (rss, peak) = memory();
+        if let Ok(mut m) = marks.lock() {
+            m.push((stage.to_string(), rss, peak));
+        }
+    })
+    .expect("resolve");
     let total_s = t.elapsed().as_secs_f64();
-    let (_, peak) = memory();
+    let (rss_end, peak) = memory();
 
     let st = &res.stats;
     let n = records.len();
@@ -124,6 +133,18 @@ fn main() {
         st.accepted_pairs, st.contradicting_pairs, st.guarded_edges
     );
     println!("  hubs                {:>10}", res.hubs.len());
+    for r in &st.rules {
+        println!(
+            "    {:<22} keys {:>10}  blocks {:>9}  pairs {:>10}  hubs {:>7}  split {:>7}{}",
+            r.rule.map_or("", |r| r.as_str()),
+            r.keys,
+            r.blocks,
+            r.pairs,
+            r.hubs,
+            r.split,
+            if r.skipped { "  (skipped)" } else { "" }
+        );
+    }
     println!(
         "  peak memory         {:>10.1} MiB  ({:.0} bytes/record in all, {:.0} bytes/record above the {:.1} MiB of input)",
         peak as f64 / 1048576.0,
@@ -131,6 +152,16 @@ fn main() {
         (peak.saturating_sub(rss_before)) as f64 / n as f64,
         rss_before as f64 / 1048576.0
     );
+    let mib = |b: u64| b.saturating_sub(rss_before) as f64 / 1048576.0;
+    let mut line = String::from("  memory above input (MiB) at start of");
+    for (stage, rss, peak_so_far) in marks.into_inner().unwrap_or_default() {
+        line.push_str(&format!(
+            " {stage} {:.0} (peak {:.0});",
+            mib(rss),
+            mib(peak_so_far)
+        ));
+    }
+    println!("{line} end {:.0}", mib(rss_end));
     let mut quality_json = serde_json::Value::Null;
     if quality {
         let pred: Vec<u32> = res.memberships.iter().map(|m| m.customer).collect();

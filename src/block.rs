@@ -5,6 +5,12 @@
 //! so memory is two words per key and grouping is a parallel sort. A block larger than the
 //! rule's limit is a [`Hub`] (a store's placeholder phone, a cashier's card, a demo tablet):
 //! it is reported and emits no pairs. Pairs from all rules are deduplicated.
+//!
+//! A name rule's block grows with the population (a common name in a big city), and past a
+//! few people its records cannot be told apart by the name alone: a name block over the
+//! limit is blocked again on a finer key ([`Rule::split_field`]: the birth year under a name
+//! and a city), and only what is still too large then is a hub. Pairs per record stay bounded
+//! by the limit, so candidate pairs grow linearly with the records.
 
 use std::collections::HashMap;
 
@@ -95,6 +101,11 @@ impl Rule {
     }
 
     /// Appends this rule's keys for one record.
+    ///
+    /// A name rule gives its key and, when the record has the value that splits this rule's
+    /// oversize blocks ([`Rule::split_field`]), a finer key under it. Records pair when they
+    /// share a key whose block is within the rule's limit: a small block pairs all its
+    /// records, an oversize one only those that also share the finer key.
     pub fn keys(self, f: &Features, out: &mut Vec<u64>) {
         if self.key_kind().is_some() {
             self.keys_with(f, (0, 0), out);
@@ -105,28 +116,61 @@ impl Rule {
 
     /// [`Rule::keys`] with the record's phonetic given and family name keys computed once
     /// (`(first_phonetic, last_phonetic)`; unused by identifier rules).
-    pub(crate) fn keys_with(self, f: &Features, (fp, lp): (u64, u64), out: &mut Vec<u64>) {
-        let tag = self as u64 + 1;
+    pub(crate) fn keys_with(self, f: &Features, names: (u64, u64), out: &mut Vec<u64>) {
         if let Some(kind) = self.key_kind() {
+            let tag = self as u64 + 1;
             out.extend(f.keys_of(kind).map(|k| combine(tag, k.0)));
             return;
         }
-        let parts: [u64; 2] = match self {
-            Rule::NameBirthDate => [combine(fp, lp), f.dob as u64],
-            Rule::NameCity => [combine(fp, lp), f.city],
-            Rule::LastNameBirthDate => [lp, f.dob as u64],
-            Rule::FirstNameBirthDate => [fp, f.dob as u64],
-            _ => return,
-        };
-        let name_ok = match self {
-            Rule::LastNameBirthDate => lp != 0,
-            Rule::FirstNameBirthDate => fp != 0,
-            _ => fp != 0 && lp != 0,
-        };
-        if name_ok && parts[1] != 0 {
-            out.push(combine(tag, combine(parts[0], mix(parts[1]))));
+        if let Some(key) = self.name_key(f, names) {
+            out.push(key);
+            out.extend(self.split_key(f, key));
         }
     }
+
+    /// The key of a name rule, `None` when the record lacks a part of it (or for an
+    /// identifier rule).
+    fn name_key(self, f: &Features, (fp, lp): (u64, u64)) -> Option<u64> {
+        let (name, name_ok, other) = match self {
+            Rule::NameBirthDate => (combine(fp, lp), fp != 0 && lp != 0, f.dob as u64),
+            Rule::NameCity => (combine(fp, lp), fp != 0 && lp != 0, f.city),
+            Rule::LastNameBirthDate => (lp, lp != 0, f.dob as u64),
+            Rule::FirstNameBirthDate => (fp, fp != 0, f.dob as u64),
+            _ => return None,
+        };
+        (name_ok && other != 0).then(|| combine(self as u64 + 1, combine(name, mix(other))))
+    }
+
+    /// What splits an oversize block of a name rule: a value its true matches mostly share
+    /// and namesakes mostly do not, outside the rule's own key. Only the name and city rule
+    /// has one: a birth date already narrows the other name rules' blocks to a handful, and
+    /// every finer key is one more entry per record in the incremental resolver's index.
+    pub fn split_field(self) -> Option<SplitField> {
+        match self {
+            Rule::NameCity => Some(SplitField::BirthYear),
+            _ => None,
+        }
+    }
+
+    /// The finer key under `key` (this rule's key of `f`), when `f` has the split value.
+    fn split_key(self, f: &Features, key: u64) -> Option<u64> {
+        let (tag, value) = match self.split_field()? {
+            SplitField::BirthYear => (1, u64::from(f.dob / 10_000)),
+        };
+        (value != 0).then(|| combine(key, combine(SPLIT_TAG + tag, mix(value))))
+    }
+}
+
+/// Tags the finer keys of split blocks apart from every rule's own keys.
+const SPLIT_TAG: u64 = 0x5350_4c49_5400;
+
+/// The value that splits an oversize block of a name rule ([`Rule::split_field`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SplitField {
+    /// The year of the birth date.
+    BirthYear,
 }
 
 /// Blocking settings.
@@ -138,7 +182,10 @@ pub struct BlockingConfig {
     pub rules: Vec<Rule>,
     /// A block on an identifier larger than this is a hub and emits no pairs.
     pub max_identifier_block: usize,
-    /// A block of a name rule larger than this emits no pairs (a common name in a big city).
+    /// A block of a name rule larger than this (a common name in a big city) is blocked
+    /// again on the rule's finer key when it has one ([`Rule::split_field`]); a block that
+    /// cannot be split, or a finer block still larger than this, is a hub. A name and a city shared by more records than a few people have say
+    /// little on their own; the other rules and the finer key still pair their records.
     pub max_name_block: usize,
     /// Most candidate pairs one run may emit, counted per rule before deduplication (what
     /// blocking holds in memory). Rules are expanded in order (the phone rule first); a rule
@@ -152,7 +199,7 @@ impl Default for BlockingConfig {
         BlockingConfig {
             rules: Rule::ALL.to_vec(),
             max_identifier_block: 12,
-            max_name_block: 40,
+            max_name_block: 8,
             max_candidate_pairs: 250_000_000,
         }
     }
@@ -184,6 +231,9 @@ pub struct RuleStats {
     pub pairs: u64,
     /// Blocks set aside as hubs.
     pub hubs: u64,
+    /// Blocks of a name rule too large to pair all their records, blocked again on the
+    /// finer key of [`Rule::split_field`] (their finer blocks are counted in `blocks` too).
+    pub split: u64,
     /// The rule's pairs were not emitted: they would have taken the run past
     /// [`BlockingConfig::max_candidate_pairs`].
     pub skipped: bool,
@@ -290,10 +340,14 @@ pub fn block(
                 || (Vec::new(), Vec::new()),
                 |(mut acc, mut keys), (i, f)| {
                     keys.clear();
-                    let names = phonetic.get(i).copied().unwrap_or((0, 0));
-                    rule.keys_with(f, names, &mut keys);
-                    keys.sort_unstable();
-                    keys.dedup();
+                    if rule.key_kind().is_some() {
+                        rule.keys_with(f, (0, 0), &mut keys);
+                        keys.sort_unstable();
+                        keys.dedup();
+                    } else {
+                        let names = phonetic.get(i).copied().unwrap_or((0, 0));
+                        keys.extend(rule.name_key(f, names));
+                    }
                     acc.extend(keys.iter().map(|&k| (k, i as u32)));
                     (acc, keys)
                 },
@@ -304,12 +358,47 @@ pub fn block(
                 a
             });
         entries.par_sort_unstable();
-        let groups = group_ranges(&entries);
+        let mut groups = group_ranges(&entries);
         let mut stats = RuleStats {
             rule: Some(rule),
             keys: entries.len() as u64,
             ..RuleStats::default()
         };
+        if rule.split_field().is_some() && groups.iter().any(|&(s, e)| e - s > limit) {
+            // Oversize blocks of a name rule are blocked again on the finer key, their
+            // records only; the blocks within the limit stay as they are.
+            let mut fine: Vec<(u64, u32)> = groups
+                .par_iter()
+                .filter(|&&(s, e)| e - s > limit)
+                .flat_map_iter(|&(s, e)| {
+                    entries[s..e]
+                        .iter()
+                        .filter_map(|&(k, r)| Some((rule.split_key(&records[r as usize], k)?, r)))
+                })
+                .collect();
+            fine.par_sort_unstable();
+            stats.keys += fine.len() as u64;
+            let mut kept: Vec<(u64, u32)> = Vec::new();
+            let mut kept_groups = Vec::new();
+            for &(s, e) in &groups {
+                if e - s > limit {
+                    stats.split += 1;
+                    stats.blocks += 1;
+                } else {
+                    kept_groups.push((kept.len(), kept.len() + e - s));
+                    kept.extend_from_slice(&entries[s..e]);
+                }
+            }
+            let offset = kept.len();
+            kept_groups.extend(
+                group_ranges(&fine)
+                    .into_iter()
+                    .map(|(s, e)| (s + offset, e + offset)),
+            );
+            kept.append(&mut fine);
+            entries = kept;
+            groups = kept_groups;
+        }
         for &(s, e) in &groups {
             let n = (e - s) as u64;
             stats.blocks += 1;
@@ -322,29 +411,35 @@ pub fn block(
             }
         }
         if let Some(kind) = rule.key_kind() {
-            // How many people share each identifier value.
+            // How many people share each identifier value, per block.
             let counted = &out.frequencies;
-            let people: Vec<(Key, u32)> = groups
+            let people: Vec<u32> = groups
                 .par_iter()
-                .filter_map(|&(s, e)| {
+                .map(|&(s, e)| {
                     let block = &entries[s..e];
-                    let n = if block.len() > limit {
+                    if block.len() > limit {
                         block.len() as u32
                     } else {
                         people_in_block(block, records, tiebreak, kind, counted)
-                    };
-                    if n < 2 {
-                        return None;
                     }
-                    let key = identifier_key(&records[block[0].1 as usize], rule, block[0].0)?;
-                    Some((key, n))
                 })
                 .collect();
-            out.frequencies.extend(people);
+            let shared_values: Vec<(Key, u32)> = groups
+                .par_iter()
+                .zip(people.par_iter())
+                .filter(|&(_, &n)| n >= 2)
+                .filter_map(|(&(s, _), &n)| {
+                    let (k, r) = entries[s];
+                    Some((identifier_key(&records[r as usize], rule, k)?, n))
+                })
+                .collect();
+            out.frequencies.reserve(shared_values.len());
+            out.frequencies.extend(shared_values);
             let (observed, shared) = groups
                 .par_iter()
-                .filter(|&&(s, e)| e - s <= limit)
-                .map(|&(s, e)| {
+                .zip(people.par_iter())
+                .filter(|&(&(s, e), _)| e - s <= limit)
+                .map(|(&(s, e), &n)| {
                     let named = || {
                         entries[s..e]
                             .iter()
@@ -352,7 +447,10 @@ pub fn block(
                             .filter(|f| f.first.is_some())
                     };
                     let observed = named().nth(1).is_some();
+                    // One person counted: no two carriers contradict each other (a record
+                    // joins a group only if it contradicts none of its members).
                     let contradicted = observed
+                        && n >= 2
                         && named()
                             .enumerate()
                             .any(|(i, x)| named().skip(i + 1).any(|y| conflict(x, y)));
@@ -513,7 +611,11 @@ fn key_frequencies_where(
         .flat_map_iter(|f| f.keys.iter().copied().filter(|&k| keep(k)))
         .collect();
     keys.par_sort_unstable();
-    let mut out = HashMap::new();
+    // Sized once: the table of a large input would otherwise be rehashed as it grows.
+    let repeated = (1..keys.len())
+        .filter(|&i| keys[i] == keys[i - 1] && (i == 1 || keys[i - 1] != keys[i - 2]))
+        .count();
+    let mut out = HashMap::with_capacity(repeated);
     let mut start = 0;
     for i in 1..=keys.len() {
         if i == keys.len() || keys[i] != keys[start] {
@@ -652,5 +754,127 @@ mod tests {
             !b.frequencies.contains_key(&card),
             "one person carries the card"
         );
+    }
+
+    fn person(first: &str, last: &str, city: u64, dob: u32) -> Features {
+        Features {
+            first: Some(first.into()),
+            first_root: Some(first.into()),
+            last: Some(last.into()),
+            city,
+            dob,
+            ..Features::default()
+        }
+    }
+
+    fn name_rules(limit: usize) -> BlockingConfig {
+        BlockingConfig {
+            rules: vec![Rule::NameCity],
+            max_name_block: limit,
+            ..BlockingConfig::default()
+        }
+    }
+
+    #[test]
+    fn oversize_name_block_is_split_by_birth_year() {
+        // Eight namesakes in one city: over the limit of 4. Records 0 and 1 were born the
+        // same year (a day and month swapped), 2 and 3 in other years, 4..8 give no date.
+        let mut recs = vec![
+            person("anna", "ivanova", 7, 19900312),
+            person("anna", "ivanova", 7, 19901203),
+            person("anna", "ivanova", 7, 19850101),
+            person("anna", "ivanova", 7, 19700101),
+        ];
+        recs.extend((0..4).map(|_| person("anna", "ivanova", 7, 0)));
+        // Two namesakes in another city: within the limit, paired whatever their dates.
+        recs.push(person("anna", "ivanova", 9, 19600101));
+        recs.push(person("anna", "ivanova", 9, 0));
+        let n = recs.len();
+        let tb: Vec<u64> = (0..n as u64).map(crate::hash::mix).collect();
+        let b = block(&recs, &vec![0; n], &["x".into()], &tb, &name_rules(4));
+        assert_eq!(b.pairs, vec![(0, 1), (8, 9)]);
+        assert!(b.hubs.is_empty());
+        let st = &b.rules[0];
+        assert_eq!((st.split, st.hubs, st.pairs), (1, 0, 2));
+
+        // With room for all eight, every pair of the city is a candidate.
+        let b = block(&recs, &vec![0; n], &["x".into()], &tb, &name_rules(8));
+        assert_eq!(b.pairs.len(), 28 + 1);
+        assert_eq!(b.rules[0].split, 0);
+    }
+
+    #[test]
+    fn split_block_still_too_large_is_a_hub() {
+        let recs: Vec<Features> = (0..6)
+            .map(|i| person("oleg", "petrov", 3, 19800101 + i))
+            .collect();
+        let tb: Vec<u64> = (0..6).map(crate::hash::mix).collect();
+        let b = block(&recs, &[0; 6], &["x".into()], &tb, &name_rules(4));
+        assert!(b.pairs.is_empty());
+        assert_eq!(b.hubs.len(), 1);
+        assert_eq!(b.hubs[0].size, 6);
+        assert_eq!((b.rules[0].split, b.rules[0].hubs), (1, 1));
+    }
+
+    /// Batch pairs are exactly the pairs of records sharing a key of [`Rule::keys`] whose
+    /// records number at most the limit: what an index of those keys (the incremental
+    /// resolver's) finds.
+    #[test]
+    fn batch_pairs_are_those_of_small_key_postings() {
+        let firsts = ["anna", "olga", "ivan"];
+        let lasts = ["ivanova", "petrova"];
+        let mut recs = Vec::new();
+        let mut x = 12345u64;
+        for _ in 0..160 {
+            x = crate::hash::mix(x);
+            let dob = match x % 4 {
+                0 => 0,
+                d => 19_800_101 + 10_000 * (d as u32) + (x >> 8) as u32 % 3,
+            };
+            recs.push(person(
+                firsts[(x >> 16) as usize % 3],
+                lasts[(x >> 20) as usize % 2],
+                1 + (x >> 24) % 3,
+                dob,
+            ));
+        }
+        let n = recs.len();
+        let tb: Vec<u64> = (0..n as u64).map(crate::hash::mix).collect();
+        for limit in [3, 6, 12, 40] {
+            let config = BlockingConfig {
+                max_name_block: limit,
+                max_identifier_block: limit,
+                ..BlockingConfig::default()
+            };
+            let b = block(&recs, &vec![0; n], &["x".into()], &tb, &config);
+            let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+            for (i, f) in recs.iter().enumerate() {
+                let mut keys = Vec::new();
+                for rule in &config.rules {
+                    rule.keys(f, &mut keys);
+                }
+                keys.sort_unstable();
+                keys.dedup();
+                for k in keys {
+                    postings.entry(k).or_default().push(i as u32);
+                }
+            }
+            let mut want: Vec<(u32, u32)> = postings
+                .values()
+                .filter(|p| p.len() <= limit)
+                .flat_map(|p| {
+                    p.iter()
+                        .enumerate()
+                        .flat_map(|(i, &a)| p[i + 1..].iter().map(move |&b| (a, b)))
+                })
+                .collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(b.pairs, want, "limit {limit}");
+            assert!(!want.is_empty());
+            // The small limits split blocks, the large one does not need to.
+            let split: u64 = b.rules.iter().map(|r| r.split).sum();
+            assert_eq!(split > 0, limit < 40, "limit {limit}");
+        }
     }
 }
