@@ -297,6 +297,110 @@ impl SplitMix {
     }
 }
 
+/// The sources met while normalising, numbered in the order they are first met, and the
+/// rejected values counted by the workers.
+#[derive(Default)]
+struct SourceTable<'a> {
+    names: std::sync::Mutex<(HashMap<&'a str, u32>, Vec<&'a str>)>,
+    rejected: std::sync::Mutex<HashMap<(FieldKind, Reject), u64>>,
+}
+
+impl<'a> SourceTable<'a> {
+    /// The number of `name`, given one when it is new.
+    fn number(&self, name: &'a str) -> u32 {
+        let mut guard = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        let (index, names) = &mut *guard;
+        *index.entry(name).or_insert_with(|| {
+            names.push(name);
+            names.len() as u32 - 1
+        })
+    }
+
+    /// The names by number, and the rejected values by field kind and reason.
+    fn finish(self) -> (Vec<&'a str>, HashMap<(FieldKind, Reject), u64>) {
+        let names = self.names.into_inner().unwrap_or_else(|e| e.into_inner()).1;
+        let rejected = self
+            .rejected
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        (names, rejected)
+    }
+}
+
+/// One source as a normalising worker knows it.
+struct KnownSource<'a> {
+    name: &'a str,
+    /// Number in the [`SourceTable`].
+    id: u32,
+    hash: u64,
+    context: Context,
+}
+
+/// A normalising worker's state: the sources it has met, and its count of rejected values
+/// (added to the table's when the worker is done).
+struct Normalizer<'a, 't> {
+    config: &'a Config,
+    table: &'t SourceTable<'a>,
+    sources: Vec<KnownSource<'a>>,
+    index: HashMap<&'a str, usize>,
+    last: usize,
+    rejected: HashMap<(FieldKind, Reject), u64>,
+}
+
+impl<'a, 't> Normalizer<'a, 't> {
+    fn new(config: &'a Config, table: &'t SourceTable<'a>) -> Self {
+        Normalizer {
+            config,
+            table,
+            sources: Vec::new(),
+            index: HashMap::new(),
+            last: 0,
+            rejected: HashMap::new(),
+        }
+    }
+
+    /// The place of `name` in `self.sources` and the source's hash. Records of one source
+    /// often come together: the last one met is tried first.
+    fn source(&mut self, name: &'a str) -> (usize, u64) {
+        if let Some(s) = self.sources.get(self.last) {
+            if s.name == name {
+                return (self.last, s.hash);
+            }
+        }
+        let at = match self.index.get(name) {
+            Some(&at) => at,
+            None => {
+                self.sources.push(KnownSource {
+                    name,
+                    id: self.table.number(name),
+                    hash: hash_str(20, name),
+                    context: self.config.context_for(name),
+                });
+                self.index.insert(name, self.sources.len() - 1);
+                self.sources.len() - 1
+            }
+        };
+        self.last = at;
+        (at, self.sources[at].hash)
+    }
+}
+
+impl Drop for Normalizer<'_, '_> {
+    fn drop(&mut self) {
+        if self.rejected.is_empty() {
+            return;
+        }
+        let mut all = self
+            .table
+            .rejected
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (&k, &v) in &self.rejected {
+            *all.entry(k).or_default() += v;
+        }
+    }
+}
+
 /// Runs the whole pipeline: normalise, block, train, score, cluster, golden records.
 ///
 /// The result depends only on the records and the config: not on their order, not on the
@@ -324,67 +428,59 @@ pub fn resolve_with_progress(
         ..Stats::default()
     };
 
-    // Sources, indexed in sorted order.
-    let mut first_seen: HashMap<&str, u32> = HashMap::new();
-    let mut seen_order: Vec<u32> = Vec::with_capacity(records.len());
-    for r in records {
-        let next = first_seen.len() as u32;
-        seen_order.push(*first_seen.entry(r.source.as_str()).or_insert(next));
-    }
-    let mut source_names: Vec<String> = vec![String::new(); first_seen.len()];
-    for (&name, &i) in &first_seen {
-        source_names[i as usize] = name.to_string();
-    }
-    source_names.sort();
-    let source_index: HashMap<&str, u32> = source_names
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.as_str(), i as u32))
-        .collect();
+    // 1. Normalise. Each record becomes its comparison features and the few canonical values
+    // golden records show; the normalised record itself is not kept. Sources are indexed in
+    // the same pass (the first index a source gets depends on the thread that meets it
+    // first, so they are put in sorted order after), as reading every record's source once
+    // more costs a pass over the whole input.
+    progress("normalize");
+    let t = Instant::now();
+    let found = SourceTable::default();
+    #[allow(clippy::type_complexity)]
+    let (features, (packed, (tiebreak, mut sources))): (
+        Vec<Features>,
+        (Vec<Packed>, (Vec<u64>, Vec<u32>)),
+    ) = records
+        .par_iter()
+        .map_init(
+            || Normalizer::new(config, &found),
+            |w, r| {
+                let (s, source_hash) = w.source(&r.source);
+                let n = normalize_record(r, &w.sources[s].context);
+                for &(k, why) in &n.rejects {
+                    *w.rejected.entry((k, why)).or_default() += 1;
+                }
+                let f = crate::privacy::features(&n, config.identifier_key.as_ref());
+                (
+                    f,
+                    (
+                        Packed::of(&n),
+                        (
+                            crate::hash::combine(source_hash, hash_str(21, &r.id)),
+                            w.sources[s].id,
+                        ),
+                    ),
+                )
+            },
+        )
+        .unzip();
+    let (source_names, rejected) = found.finish();
+    // First-met indices to sorted ones.
     let remap: Vec<u32> = {
-        let mut m = vec![0u32; first_seen.len()];
-        for (&name, &i) in &first_seen {
-            m[i as usize] = source_index[name];
+        let mut order: Vec<u32> = (0..source_names.len() as u32).collect();
+        order.sort_by(|&a, &b| source_names[a as usize].cmp(source_names[b as usize]));
+        let mut m = vec![0u32; order.len()];
+        for (k, &i) in order.iter().enumerate() {
+            m[i as usize] = k as u32;
         }
         m
     };
-    let sources: Vec<u32> = seen_order.iter().map(|&i| remap[i as usize]).collect();
-    drop(seen_order);
-    let contexts: Vec<Context> = source_names.iter().map(|s| config.context_for(s)).collect();
-    let source_hashes: Vec<u64> = source_names.iter().map(|s| hash_str(20, s)).collect();
-
-    // 1. Normalise. Each record becomes its comparison features and the few canonical values
-    // golden records show; the normalised record itself is not kept.
-    progress("normalize");
-    let t = Instant::now();
-    #[allow(clippy::type_complexity)]
-    let (features, (packed, (tiebreak, rejects))): (
-        Vec<Features>,
-        (Vec<Packed>, (Vec<u64>, Vec<Vec<(FieldKind, Reject)>>)),
-    ) = records
-        .par_iter()
-        .zip(sources.par_iter())
-        .map(|(r, &s)| {
-            let mut n = normalize_record(r, &contexts[s as usize]);
-            let rejects = std::mem::take(&mut n.rejects);
-            (
-                crate::privacy::features(&n, config.identifier_key.as_ref()),
-                (
-                    Packed::of(&n),
-                    (
-                        crate::hash::combine(source_hashes[s as usize], hash_str(21, &r.id)),
-                        rejects,
-                    ),
-                ),
-            )
-        })
-        .unzip();
-    for rs in &rejects {
-        for (k, r) in rs {
-            *stats.rejected.entry(format!("{k}/{r}")).or_default() += 1;
-        }
+    sources.par_iter_mut().for_each(|s| *s = remap[*s as usize]);
+    let mut source_names: Vec<String> = source_names.iter().map(|s| s.to_string()).collect();
+    source_names.sort();
+    for ((k, why), count) in rejected {
+        *stats.rejected.entry(format!("{k}/{why}")).or_default() += count;
     }
-    drop(rejects);
     stats.stage_ms.insert("normalize".into(), ms(t));
 
     // 2. Block.
