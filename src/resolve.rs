@@ -283,6 +283,14 @@ pub(crate) fn record_hash(r: &Record) -> u64 {
     crate::hash::combine(hash_str(20, &r.source), hash_str(21, &r.id))
 }
 
+/// The ID of a customer whose representative has hash `h`, in a string of the exact size.
+fn customer_id(h: u64) -> CustomerId {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(17);
+    let _ = write!(s, "C{h:016x}");
+    CustomerId(s)
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -689,7 +697,7 @@ pub fn resolve_with_progress(
                     }
                 }));
                 Customer {
-                    id: CustomerId(format!("C{:016x}", tiebreak[rep as usize])),
+                    id: customer_id(tiebreak[rep as usize]),
                     members: ids.to_vec(),
                     golden: golden_of(scratch),
                 }
