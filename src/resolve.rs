@@ -458,7 +458,8 @@ pub fn resolve_with_progress(
                 for &(k, why) in &n.rejects {
                     *w.rejected.entry((k, why)).or_default() += 1;
                 }
-                let f = crate::privacy::features(&n, config.identifier_key.as_ref());
+                let mut f = crate::privacy::features(&n, config.identifier_key.as_ref());
+                f.keys.shrink_to_fit();
                 (
                     f,
                     (
@@ -668,6 +669,19 @@ pub fn resolve_with_progress(
     for (g, &rep) in reps.iter().enumerate() {
         customer_of_rep[rep as usize] = dest[g];
     }
+    // Memberships first, so that the clustering is freed before golden records are built.
+    let memberships: Vec<Membership> = labels
+        .par_iter()
+        .zip(clustering.best_score.par_iter())
+        .enumerate()
+        .map(|(i, (&l, &score))| Membership {
+            record: RecordId(i as u32),
+            customer: customer_of_rep[l as usize],
+            score,
+        })
+        .collect();
+    drop(customer_of_rep);
+    drop(clustering);
     let priorities: Vec<i32> = source_names
         .iter()
         .map(|s| config.sources.get(s).map_or(0, |c| c.priority))
@@ -725,17 +739,6 @@ pub fn resolve_with_progress(
         }
     }
     drop(dest);
-    let memberships: Vec<Membership> = labels
-        .par_iter()
-        .zip(clustering.best_score.par_iter())
-        .enumerate()
-        .map(|(i, (&l, &score))| Membership {
-            record: RecordId(i as u32),
-            customer: customer_of_rep[l as usize],
-            score,
-        })
-        .collect();
-    drop(customer_of_rep);
     stats.customers = customers.len() as u64;
     stats.stage_ms.insert("customers".into(), ms(t));
 
