@@ -689,7 +689,7 @@ pub fn resolve_with_progress(
     // In batches, so that the packed values of the customers done are freed (and their memory
     // reused) while the next ones are built.
     let mut customers: Vec<Customer> = Vec::with_capacity(groups.len());
-    let batch = groups.len() / 8 + 1;
+    let batch = groups.len() / 64 + 1;
     let mut packed = packed;
     for (gs, rs) in groups.chunks(batch).zip(reps.chunks(batch)) {
         customers.par_extend(gs.par_iter().zip(rs.par_iter()).map_init(
