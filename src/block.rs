@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{conflict, same_name, Features, Key, KeyKind};
+use crate::compare::{conflict, same_name, Features, Key, KeyFrequency, KeyKind, WIDELY_SHARED};
 use crate::hash::{combine, mix};
 
 /// A blocking rule.
@@ -141,9 +141,9 @@ pub struct BlockingConfig {
     /// A block of a name rule larger than this emits no pairs (a common name in a big city).
     pub max_name_block: usize,
     /// Most candidate pairs one run may emit, counted per rule before deduplication (what
-    /// blocking holds in memory). Rules are expanded in order; a rule whose pairs would take
-    /// the total past this is skipped whole and reported ([`RuleStats::skipped`]), so the
-    /// result stays a function of the data and the config.
+    /// blocking holds in memory). Rules are expanded in order (the phone rule first); a rule
+    /// whose pairs would take the total past this is skipped whole and reported
+    /// ([`RuleStats::skipped`]), so the result stays a function of the data and the config.
     pub max_candidate_pairs: u64,
 }
 
@@ -274,7 +274,10 @@ pub fn block(
     };
     let mut all_pairs: Vec<u64> = Vec::new();
     let mut emitted: u64 = 0;
-    for &rule in &config.rules {
+    // The phone rule runs first: its people counts are read when counting cards and devices.
+    let mut rules = config.rules.clone();
+    rules.sort_by_key(|&r| r != Rule::Phone);
+    for &rule in &rules {
         let limit = if rule.key_kind().is_some() {
             config.max_identifier_block
         } else {
@@ -320,6 +323,7 @@ pub fn block(
         }
         if let Some(kind) = rule.key_kind() {
             // How many people share each identifier value.
+            let counted = &out.frequencies;
             let people: Vec<(Key, u32)> = groups
                 .par_iter()
                 .filter_map(|&(s, e)| {
@@ -327,7 +331,7 @@ pub fn block(
                     let n = if block.len() > limit {
                         block.len() as u32
                     } else {
-                        people_in_block(block, records, tiebreak, kind)
+                        people_in_block(block, records, tiebreak, kind, counted)
                     };
                     if n < 2 {
                         return None;
@@ -410,17 +414,23 @@ fn people_in_block(
     records: &[Features],
     tiebreak: &[u64],
     kind: KeyKind,
+    counted: &HashMap<Key, u32>,
 ) -> u32 {
     let mut carriers: Vec<(u64, &Features)> = block
         .iter()
         .map(|&(_, r)| (tiebreak[r as usize], &records[r as usize]))
         .collect();
-    count_people(&mut carriers, kind)
+    count_people(&mut carriers, kind, counted)
 }
 
 /// [`people_in_block`] over `(tiebreak, features)` of the records carrying one value of
-/// `kind`; sorts `carriers`.
-pub(crate) fn count_people(carriers: &mut [(u64, &Features)], kind: KeyKind) -> u32 {
+/// `kind`; sorts `carriers`. `tf` holds the people counts of phones: phones that many people
+/// carry (a store's placeholder number) do not tell two carriers of a card apart.
+pub(crate) fn count_people(
+    carriers: &mut [(u64, &Features)],
+    kind: KeyKind,
+    tf: &impl KeyFrequency,
+) -> u32 {
     carriers.sort_unstable_by_key(|c| c.0);
     let mut groups: Vec<Vec<&Features>> = Vec::new();
     for &(_, f) in carriers.iter() {
@@ -428,7 +438,7 @@ pub(crate) fn count_people(carriers: &mut [(u64, &Features)], kind: KeyKind) -> 
             g.iter().all(|other| {
                 !(conflict(f, other)
                     || (matches!(kind, KeyKind::Card | KeyKind::Device)
-                        && phones_disjoint(f, other)
+                        && phones_disjoint(f, other, tf)
                         && !same_name(f, other)))
             })
         };
@@ -440,10 +450,11 @@ pub(crate) fn count_people(carriers: &mut [(u64, &Features)], kind: KeyKind) -> 
     groups.len() as u32
 }
 
-/// Both records have phones and share none.
-fn phones_disjoint(a: &Features, b: &Features) -> bool {
-    let mut pa = a.keys_of(KeyKind::Phone).peekable();
-    let mut pb = b.keys_of(KeyKind::Phone).peekable();
+/// Both records have phones of their own (not widely shared) and share none.
+fn phones_disjoint(a: &Features, b: &Features, tf: &impl KeyFrequency) -> bool {
+    let own = |k: &Key| tf.frequency(*k) < WIDELY_SHARED;
+    let mut pa = a.keys_of(KeyKind::Phone).filter(own).peekable();
+    let mut pb = b.keys_of(KeyKind::Phone).filter(own).peekable();
     if pa.peek().is_none() || pb.peek().is_none() {
         return false;
     }
@@ -603,5 +614,40 @@ mod tests {
         assert_eq!((phone.observed, phone.shared), (2, 1));
         assert_eq!(phone.rate(), 0.5);
         assert_eq!(b.frequencies[&Key::new(KeyKind::Phone, 1)], 2);
+    }
+
+    #[test]
+    fn widely_shared_phones_do_not_tell_card_holders_apart() {
+        let card = Key::new(KeyKind::Card, 9);
+        let till = |phone: u64| {
+            let mut f = with_phone(phone);
+            f.keys.push(card);
+            f.keys.sort_unstable();
+            f
+        };
+        // One shopper's card, once with the shopper's phone and once with the store's number.
+        let recs = [till(1), till(2)];
+        let mut carriers: Vec<(u64, &Features)> = recs.iter().map(|f| (0, f)).collect();
+        assert_eq!(count_people(&mut carriers, KeyKind::Card, &()), 2);
+        let mut tf = HashMap::new();
+        tf.insert(Key::new(KeyKind::Phone, 2), WIDELY_SHARED);
+        assert_eq!(count_people(&mut carriers, KeyKind::Card, &tf), 1);
+        // The same through blocking: the store's number is on many records.
+        let mut all: Vec<Features> = recs.to_vec();
+        all.extend((0..4).map(|_| with_phone(2)));
+        for (i, f) in all.iter_mut().enumerate().skip(2) {
+            f.first = Some(format!("p{i}").into());
+            f.first_root = f.first.clone();
+        }
+        let tb: Vec<u64> = (0..all.len() as u64).map(crate::hash::mix).collect();
+        let b = block(
+            &all,
+            &[0; 6],
+            &["x".into()],
+            &tb,
+            &BlockingConfig::default(),
+        );
+        assert!(b.frequencies[&Key::new(KeyKind::Phone, 2)] >= WIDELY_SHARED);
+        assert!(!b.frequencies.contains_key(&card), "one person carries the card");
     }
 }

@@ -22,7 +22,9 @@ use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::compare::{conflict, Features, Key, KeyKind};
+use crate::compare::{
+    conflict, has_own_value, Features, Key, KeyFrequency, KeyKind, WIDELY_SHARED,
+};
 
 /// An accepted pair.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -84,16 +86,27 @@ const ID_CAP: usize = 64;
 
 /// Clusters `n` records. `tiebreak[i]` is a stable hash of record `i`'s external id.
 pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]) -> Clustering {
-    cluster_with(n, edges, features, tiebreak, &ClusterEvidence::default())
+    cluster_with(
+        n,
+        edges,
+        features,
+        tiebreak,
+        &(),
+        &ClusterEvidence::default(),
+    )
 }
 
 /// [`cluster`], weighing each join with the identifiers the two clusters disagree on.
-/// `features` may hold the records' features or references to them.
+/// `features` may hold the records' features or references to them; `tf` gives how many
+/// people carry each identifier value (values carried by
+/// [`WIDELY_SHARED`](crate::compare::WIDELY_SHARED) people or more are not weighed, as in
+/// [`compare`](crate::compare::compare)).
 pub fn cluster_with<F: Borrow<Features>>(
     n: usize,
     edges: &[Edge],
     features: &[F],
     tiebreak: &[u64],
+    tf: &impl KeyFrequency,
     evidence: &ClusterEvidence,
 ) -> Clustering {
     let weigh = evidence.disagreement.iter().any(|&w| w < 0.0);
@@ -152,13 +165,12 @@ pub fn cluster_with<F: Borrow<Features>>(
         }
         if weigh {
             let (fa, fb) = (features[a as usize].borrow(), features[b as usize].borrow());
-            let ka = ids_of(&mut ids, features, ra);
-            let kb = ids_of(&mut ids, features, rb);
+            let ka = ids_of(&mut ids, features, tf, ra);
+            let kb = ids_of(&mut ids, features, tf, rb);
             let mut penalty = 0.0f32;
             for (i, &kind) in ID_KINDS.iter().enumerate() {
                 // The pair's own disagreement is already in its score.
-                let pair_compared =
-                    fa.keys_of(kind).next().is_some() && fb.keys_of(kind).next().is_some();
+                let pair_compared = has_own_value(fa, kind, tf) && has_own_value(fb, kind, tf);
                 if !pair_compared && disjoint_kind(&ka, &kb, kind) {
                     penalty += evidence.disagreement[i];
                 }
@@ -223,11 +235,12 @@ pub fn cluster_with<F: Borrow<Features>>(
     }
 }
 
-/// The identifier keys of the cluster rooted at `root`, taken out of the table (put back by
-/// the caller); a root never seen is a record alone.
+/// The identifier keys of the cluster rooted at `root` (widely shared values left out), taken
+/// out of the table (put back by the caller); a root never seen is a record alone.
 fn ids_of<F: Borrow<Features>>(
     ids: &mut [Option<Vec<Key>>],
     features: &[F],
+    tf: &impl KeyFrequency,
     root: u32,
 ) -> Vec<Key> {
     ids[root as usize].take().unwrap_or_else(|| {
@@ -236,7 +249,10 @@ fn ids_of<F: Borrow<Features>>(
             .keys
             .iter()
             .copied()
-            .filter(|k| k.kind().is_some_and(|kind| ID_KINDS.contains(&kind)))
+            .filter(|&k| {
+                k.kind().is_some_and(|kind| ID_KINDS.contains(&kind))
+                    && tf.frequency(k) < WIDELY_SHARED
+            })
             .collect();
         k.truncate(ID_CAP);
         k
@@ -374,7 +390,7 @@ mod tests {
             threshold: 6.0,
             disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0],
         };
-        let c = cluster_with(4, &edges, &f, &tb, &evidence);
+        let c = cluster_with(4, &edges, &f, &tb, &(), &evidence);
         assert_eq!(c.labels[0], c.labels[1]);
         assert_eq!(c.labels[1], c.labels[3], "the stronger name link joins");
         assert_ne!(
@@ -385,6 +401,12 @@ mod tests {
         // Without the evidence, the name links chain all four together.
         let plain = cluster(4, &edges, &f, &tb);
         assert!(plain.labels.iter().all(|&l| l == plain.labels[0]));
+        // When e-mail 2 is widely shared (a family's address), it is no evidence against.
+        let mut tf = std::collections::HashMap::new();
+        tf.insert(Key::new(KeyKind::Email, 2), WIDELY_SHARED);
+        let shared = cluster_with(4, &edges, &f, &tb, &tf, &evidence);
+        assert!(shared.labels.iter().all(|&l| l == shared.labels[0]));
+        assert_eq!(shared.guarded_edges, 0);
     }
 
     #[test]

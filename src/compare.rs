@@ -453,6 +453,17 @@ pub fn compare(a: &Features, b: &Features, tf: &impl KeyFrequency) -> Comparison
     c
 }
 
+/// People carrying one identifier value from which on it no longer tells people apart: a
+/// store's placeholder phone, a cashier's card, a family tablet. Disagreeing with such a
+/// value is no evidence against a match (the person's own value is elsewhere).
+pub const WIDELY_SHARED: u32 = 3;
+
+/// `f` carries a value of `kind` that fewer than [`WIDELY_SHARED`] people carry: one whose
+/// disagreement with another record's value counts.
+pub fn has_own_value(f: &Features, kind: KeyKind, tf: &impl KeyFrequency) -> bool {
+    f.keys_of(kind).any(|k| tf.frequency(k) < WIDELY_SHARED)
+}
+
 /// Walks the two sorted key lists once, noting per kind whether both have one, and the rarest
 /// shared value.
 fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comparison) {
@@ -499,7 +510,7 @@ fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comp
             Level::Exact
         } else if field == Field::Email && shared[KeyKind::EmailLocal as usize] > 0 {
             Level::Close
-        } else if has_a[k] && has_b[k] {
+        } else if has_a[k] && has_b[k] && has_own_value(a, kind, tf) && has_own_value(b, kind, tf) {
             Level::Different
         } else {
             Level::Missing
@@ -750,6 +761,28 @@ mod tests {
         let mut d = feat("anna", "ivanova", 0);
         d.keys = vec![q];
         assert_eq!(compare(&a, &d, &()).level(Field::Phone), Level::Different);
+    }
+
+    #[test]
+    fn widely_shared_values_do_not_disagree() {
+        // A cashier's card typed in for walk-in shoppers, against a shopper's own card.
+        let cashier = Key::new(KeyKind::Card, 27_700_000_001);
+        let own = Key::new(KeyKind::Card, 27_700_000_002);
+        let mut a = feat("anna", "ivanova", 0);
+        a.keys = vec![cashier];
+        let mut b = feat("anna", "ivanova", 0);
+        b.keys = vec![own];
+        let mut tf = std::collections::HashMap::new();
+        tf.insert(cashier, WIDELY_SHARED - 1);
+        assert_eq!(compare(&a, &b, &tf).level(Field::Card), Level::Different);
+        tf.insert(cashier, WIDELY_SHARED);
+        assert_eq!(compare(&a, &b, &tf).level(Field::Card), Level::Missing);
+        assert_eq!(compare(&b, &a, &tf).level(Field::Card), Level::Missing);
+        // Beside an own value, the record disagrees again.
+        let other = Key::new(KeyKind::Card, 27_700_000_003);
+        a.keys = vec![cashier, other];
+        a.keys.sort();
+        assert_eq!(compare(&a, &b, &tf).level(Field::Card), Level::Different);
     }
 
     #[test]

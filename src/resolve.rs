@@ -620,7 +620,14 @@ pub fn resolve_with_progress(
     progress("cluster");
     let t = Instant::now();
     let evidence = cluster_evidence(&model, threshold);
-    let clustering = cluster_with(records.len(), &edges, &features, &tiebreak, &evidence);
+    let clustering = cluster_with(
+        records.len(),
+        &edges,
+        &features,
+        &tiebreak,
+        &blocking.frequencies,
+        &evidence,
+    );
     stats.guarded_edges = clustering.guarded_edges;
     drop(edges);
     stats.stage_ms.insert("cluster".into(), ms(t));

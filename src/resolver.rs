@@ -63,7 +63,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{count_people, Rule};
 use crate::cluster::{cluster_with, Edge};
-use crate::compare::{compare, conflict, Features, Key, KeyFrequency, KeyKind};
+use crate::compare::{compare, conflict, Features, Key, KeyFrequency, KeyKind, WIDELY_SHARED};
 use crate::golden::{golden, GoldenRecord, Member};
 use crate::hash::{hash_bytes, mix};
 use crate::model::{log2_odds, Model};
@@ -316,6 +316,12 @@ impl State {
         self.slots.get(r as usize).is_some_and(Option::is_some)
     }
 
+    /// The identifier rule blocking on `key`, when it is configured.
+    fn identifier_rule(&self, key: Key) -> Option<Rule> {
+        let rule = key.kind().and_then(Rule::for_key_kind)?;
+        self.config.blocking.rules.contains(&rule).then_some(rule)
+    }
+
     /// Recomputes how many people carry identifier `key` (blocked by `rule`) from the
     /// records now carrying it, as blocking does; returns the count before when it changed.
     fn update_people(&mut self, rule: Rule, key: Key) -> Option<u32> {
@@ -332,7 +338,7 @@ impl State {
                         (s.tiebreak, &s.features)
                     })
                     .collect();
-                count_people(&mut carriers, kind)
+                count_people(&mut carriers, kind, &Counts(self))
             }
         };
         let old = self.people.get(&key).copied().unwrap_or(1);
@@ -452,15 +458,43 @@ impl State {
                 }
             }
         }
-        for &k in &features.keys {
-            let Some(rule) = k.kind().and_then(Rule::for_key_kind) else {
-                continue;
-            };
-            if !self.config.blocking.rules.contains(&rule) {
-                continue;
-            }
+        // Identifier values whose count of people moved. Phones come first: how many people
+        // carry a card or a device is read from their carriers' phones (see `count_people`).
+        let mut work: Vec<(Rule, Key)> = features
+            .keys
+            .iter()
+            .filter_map(|&k| Some((self.identifier_rule(k)?, k)))
+            .collect();
+        work.sort_by_key(|&(rule, _)| rule != Rule::Phone);
+        // Carriers of values that became (or stopped being) widely shared: their disagreements
+        // with other records stop (or start) counting, so links may appear or go.
+        let mut crossed: Vec<u32> = Vec::new();
+        let mut next = 0;
+        while let Some(&(rule, k)) = work.get(next) {
+            next += 1;
             if let Some(before) = self.update_people(rule, k) {
+                let now = Counts(self).frequency(k);
                 if let Some(p) = self.postings.get(&rule.identifier_rule_key(k)) {
+                    if (before < WIDELY_SHARED) != (now < WIDELY_SHARED) {
+                        crossed.extend(p.as_slice().iter().copied().filter(|&x| x != r));
+                        if rule == Rule::Phone {
+                            for &x in p.as_slice() {
+                                work.extend(
+                                    self.slot(x)
+                                        .features
+                                        .keys
+                                        .iter()
+                                        .filter(|k| {
+                                            matches!(
+                                                k.kind(),
+                                                Some(KeyKind::Card | KeyKind::Device)
+                                            )
+                                        })
+                                        .filter_map(|&k| Some((self.identifier_rule(k)?, k))),
+                                );
+                            }
+                        }
+                    }
                     if p.as_slice().len() <= REEVALUATE_CAP {
                         let others = p.as_slice().iter().copied().filter(|&x| x != r);
                         let rose = Counts(self).frequency(k) > before;
@@ -488,6 +522,7 @@ impl State {
             touched.retain(|&x| per[&self.slot(x).customer] >= 2);
             touched.extend(self.affected(&moved));
         }
+        touched.extend(crossed.into_iter().filter(|&x| self.live(x)));
         touched.retain(|&x| x != r);
         touched.sort_unstable();
         touched.dedup();
@@ -786,7 +821,14 @@ impl State {
         let feats: Vec<&Features> = members.iter().map(|&m| &self.slot(m).features).collect();
         let tiebreak: Vec<u64> = members.iter().map(|&m| self.slot(m).tiebreak).collect();
         let evidence = cluster_evidence(&self.model, self.threshold);
-        let clustering = cluster_with(members.len(), &edges, &feats, &tiebreak, &evidence);
+        let clustering = cluster_with(
+            members.len(),
+            &edges,
+            &feats,
+            &tiebreak,
+            &Counts(self),
+            &evidence,
+        );
 
         // Parts, ordered by their smallest tie-break hash (input-order independent).
         let mut by_label: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
