@@ -776,3 +776,84 @@ pub(crate) fn cluster_evidence(model: &Model, threshold: f64) -> ClusterEvidence
         .map(|f| model.weight(f, Level::Different).min(0.0) as f32),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records of three sources, interleaved, some with values that do not normalise.
+    fn records() -> Vec<Record> {
+        let names = [
+            "Anna Petrova",
+            "Ivan Sidorov",
+            "Olga Smirnova",
+            "Pavel Orlov",
+            "Daria Volkova",
+        ];
+        let mut out = Vec::new();
+        for i in 0..60usize {
+            let (source, person) = (["web", "store_ru", "app"][i % 3], i / 6);
+            let mut r = Record::new(format!("r{i}"), source).full_name(names[person % 5]);
+            r = match source {
+                // National format: read as Russian only through the source's region.
+                "store_ru" => r.phone(format!("8 912 345-{person:02}-55")),
+                "web" => r.phone(format!("+7 912 345 {person:02} 55")),
+                _ => r.email(format!("person{person}@example.com")),
+            };
+            if i % 4 == 0 {
+                r = r.email("not an e-mail").birth_date("31/31/1990");
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    fn config() -> Config {
+        let mut c = Config::default();
+        c.sources.insert(
+            "store_ru".into(),
+            SourceConfig {
+                region: Region::new("RU"),
+                priority: 1,
+            },
+        );
+        c
+    }
+
+    #[test]
+    fn sources_and_rejects_counted_in_the_normalising_pass() {
+        let (recs, cfg) = (records(), config());
+        let res = resolve(&recs, &cfg).unwrap();
+        // Rejected values, as normalising each record in its source's context counts them.
+        let mut want: BTreeMap<String, u64> = BTreeMap::new();
+        for r in &recs {
+            for (k, why) in normalize_record(r, &cfg.context_for(&r.source)).rejects {
+                *want.entry(format!("{k}/{why}")).or_default() += 1;
+            }
+        }
+        assert!(!want.is_empty());
+        assert_eq!(res.stats.rejected, want);
+        // The store's national numbers were read with its region: its records join the web's.
+        let store = res.customer_of(RecordId(1)).unwrap();
+        assert!(store.members.contains(&RecordId(0)));
+        let sources = &store.golden.sources;
+        assert!(sources.windows(2).all(|w| w[0] < w[1]));
+        assert!(sources.iter().any(|s| s == "store_ru") && sources.iter().any(|s| s == "web"));
+        // The same result whatever the thread count and the input order.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let mut reversed = recs.clone();
+        reversed.reverse();
+        let again = pool.install(|| resolve(&reversed, &cfg)).unwrap();
+        assert_eq!(again.stats.rejected, res.stats.rejected);
+        let golden = |r: &Resolution| -> Vec<(String, GoldenRecord)> {
+            r.customers
+                .iter()
+                .map(|c| (c.id.0.clone(), c.golden.clone()))
+                .collect()
+        };
+        assert_eq!(golden(&again), golden(&res));
+    }
+}
