@@ -648,6 +648,9 @@ mod tests {
             &BlockingConfig::default(),
         );
         assert!(b.frequencies[&Key::new(KeyKind::Phone, 2)] >= WIDELY_SHARED);
-        assert!(!b.frequencies.contains_key(&card), "one person carries the card");
+        assert!(
+            !b.frequencies.contains_key(&card),
+            "one person carries the card"
+        );
     }
 }

@@ -63,11 +63,19 @@ enum Command {
         customer_id. Records are matched by record_id."
     )]
     Evaluate {
-        /// The truth file (record_id, entity_id).
+        /// The truth file (record_id, entity_id; optional household_id and namesake_group
+        /// columns give the hard-case merge rates).
         #[arg(long)]
         truth: PathBuf,
         /// memberships.csv written by `resolve`.
         memberships: PathBuf,
+        /// The resolved records (as given to `resolve`, with the same options): adds the
+        /// data's evidence ceiling and recall against it.
+        #[arg(long = "records", value_name = "FILE")]
+        records: Vec<PathBuf>,
+        /// Options for reading the records (as for `resolve`).
+        #[command(flatten)]
+        input: EvalInputArgs,
     },
     /// Replace every identifier of the inputs by a keyed hash, for another party to link
     /// against without seeing a clear phone, e-mail, card, device id or handle.
@@ -716,6 +724,8 @@ struct LabelRow {
     source: Option<String>,
     id: String,
     label: String,
+    /// `household_id` and `namesake_group`, when the file has them (empty: none).
+    groups: [Option<String>; 2],
 }
 
 /// Reads the `key` and `label` columns (and `source`, if present) of a CSV file.
@@ -747,6 +757,7 @@ fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<LabelRow>, Fai
     };
     let (k, l) = (col(key)?, col(label)?);
     let s = headers.iter().position(|h| h == "source");
+    let g = ["household_id", "namesake_group"].map(|n| headers.iter().position(|h| h == n));
     let mut out = Vec::new();
     let mut row = csv::StringRecord::new();
     loop {
@@ -770,13 +781,40 @@ fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<LabelRow>, Fai
             source: s.map(get),
             id: get(k),
             label: get(l),
+            groups: g.map(|c| c.map(get).filter(|v| !v.is_empty())),
         });
     }
     Ok(out)
 }
 
-fn run_evaluate(truth_path: &Path, memberships_path: &Path) -> Result<(), Failure> {
-    let truth = read_labels(truth_path, "record_id", "entity_id")?;
+/// Reading options of `evaluate --records` (those of `resolve` that change what is read).
+#[derive(clap::Args)]
+struct EvalInputArgs {
+    /// A TOML config file (sections `[resolve]` and `[input]`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Default region for phones without a country code.
+    #[arg(long)]
+    region: Option<String>,
+    /// Candidate regions for national-format phones, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    regions: Vec<String>,
+    /// Map a header explicitly: --column 'HEADER=KIND'.
+    #[arg(long = "column", value_name = "HEADER=KIND")]
+    columns: Vec<String>,
+    /// Field delimiter (detected from the header when not given).
+    #[arg(long)]
+    delimiter: Option<char>,
+}
+
+fn run_evaluate(
+    truth_path: &Path,
+    memberships_path: &Path,
+    record_paths: &[PathBuf],
+    eval_input: &EvalInputArgs,
+) -> Result<(), Failure> {
+    let truth_rows = read_labels(truth_path, "record_id", "entity_id")?;
+    let truth = &truth_rows;
     let members = read_labels(memberships_path, "record_id", "customer_id")?;
     // Records are matched by (source, record_id) when both files name sources, else by
     // record_id alone, which must then be unique in memberships.csv.
@@ -806,12 +844,16 @@ fn run_evaluate(truth_path: &Path, memberships_path: &Path) -> Result<(), Failur
         )));
     }
     let (mut tl, mut pl) = (Vec::new(), Vec::new());
+    let mut groups: [Vec<Option<&str>>; 2] = [Vec::new(), Vec::new()];
     let mut missing = 0u64;
-    for r in &truth {
+    for r in truth {
         match m.get(&key(r)) {
             Some(c) => {
                 tl.push(r.label.as_str());
                 pl.push(c.as_str());
+                for (g, v) in groups.iter_mut().zip(&r.groups) {
+                    g.push(v.as_deref());
+                }
             }
             None => missing += 1,
         }
@@ -829,6 +871,42 @@ fn run_evaluate(truth_path: &Path, memberships_path: &Path) -> Result<(), Failur
     let report = omnilink::eval::Report::new(truth.as_slice(), pred.as_slice())?;
     let mut t = String::new();
     line!(t, "{report}");
+    for (name, g) in ["households", "namesakes"].iter().zip(&groups) {
+        if g.iter().all(Option::is_none) {
+            continue;
+        }
+        let labels = omnilink::eval::Labels::from_strings(g.iter().map(|v| v.unwrap_or("")));
+        let grouped: Vec<Option<u32>> = g
+            .iter()
+            .zip(labels.as_slice())
+            .map(|(v, &l)| v.map(|_| l))
+            .collect();
+        let r = omnilink::eval::group_merge_rate(&grouped, truth.as_slice(), pred.as_slice())?;
+        line!(
+            t,
+            "{name:<11} cross-person pairs {:>9}   merged {:>8}   rate {:.4}",
+            r.cross_entity_pairs,
+            r.merged_pairs,
+            r.rate
+        );
+    }
+    if !record_paths.is_empty() {
+        let entity: BTreeMap<String, &str> = truth_rows
+            .iter()
+            .map(|r| (key(r), r.label.as_str()))
+            .collect();
+        let (ceiling, matched) = ceiling_of(record_paths, eval_input, &entity, by_source)?;
+        line!(
+            t,
+            "evidence ceiling recall {:.4} over {matched} records; recall / ceiling {:.4}",
+            ceiling.recall,
+            if ceiling.recall > 0.0 {
+                report.pairwise.recall / ceiling.recall
+            } else {
+                0.0
+            }
+        );
+    }
     if missing > 0 {
         line!(
             t,
@@ -836,6 +914,44 @@ fn run_evaluate(truth_path: &Path, memberships_path: &Path) -> Result<(), Failur
         );
     }
     emit(&t)
+}
+
+/// The evidence ceiling over the records of `paths` that the truth file labels (`entity`, by
+/// record key: `source/id` when `by_source`, else the id), and how many records that is.
+fn ceiling_of(
+    paths: &[PathBuf],
+    args: &EvalInputArgs,
+    entity: &BTreeMap<String, &str>,
+    by_source: bool,
+) -> Result<(omnilink::eval::SubsetRecall, usize), Failure> {
+    let input = InputArgs {
+        inputs: paths.to_vec(),
+        config: args.config.clone(),
+        region: args.region.clone(),
+        regions: args.regions.clone(),
+        columns: args.columns.clone(),
+        delimiter: args.delimiter,
+        threads: None,
+        key_file: None,
+        key_env: None,
+        show_values: false,
+    };
+    let loaded = load(&input, &Progress::new(true))?;
+    let (mut records, mut labels) = (Vec::new(), Vec::new());
+    for r in loaded.records {
+        let k = if by_source {
+            format!("{}/{}", r.source, r.id)
+        } else {
+            r.id.clone()
+        };
+        if let Some(&e) = entity.get(&k) {
+            labels.push(e);
+            records.push(r);
+        }
+    }
+    let truth = omnilink::eval::Labels::from_strings(labels.iter().copied());
+    let ceiling = omnilink::eval::evidence_ceiling(&records, truth.as_slice(), &loaded.config)?;
+    Ok((ceiling, records.len()))
 }
 
 fn run_generate(customers: u32, seed: u64, out: &Path) -> Result<(), Failure> {
@@ -869,7 +985,12 @@ fn main() -> ExitCode {
         Command::Resolve(a) => run_resolve(a),
         Command::Explain { input, pair } => run_explain(input, pair),
         Command::Pseudonymize { input, out } => run_pseudonymize(input, out),
-        Command::Evaluate { truth, memberships } => run_evaluate(truth, memberships),
+        Command::Evaluate {
+            truth,
+            memberships,
+            records,
+            input,
+        } => run_evaluate(truth, memberships, records, input),
         Command::Generate {
             customers,
             seed,

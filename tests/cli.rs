@@ -612,6 +612,27 @@ fn generate_resolve_evaluate_round_trip() {
         .and_then(|p| p.parse().ok())
         .unwrap();
     assert!(precision > 0.9, "{}", r.stdout);
+    // With the records: the evidence ceiling, and the hard cases from the truth's columns.
+    let records = data.join("records.csv");
+    let r = run([
+        "evaluate".as_ref(),
+        "--truth".as_ref(),
+        truth.as_os_str(),
+        members.as_os_str(),
+        "--records".as_ref(),
+        records.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let field = |prefix: &str, after: &str| -> f64 {
+        let line = r.stdout.lines().find(|l| l.starts_with(prefix)).unwrap();
+        let rest = &line[line.find(after).unwrap() + after.len()..];
+        rest.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    let ceiling = field("evidence ceiling", "recall");
+    let of_ceiling = field("evidence ceiling", "recall / ceiling");
+    assert!(ceiling > 0.3 && ceiling <= 1.0, "{}", r.stdout);
+    assert!(of_ceiling > 0.5 && of_ceiling <= 1.0, "{}", r.stdout);
+    assert!(field("households", "rate") <= 1.0, "{}", r.stdout);
     // The files swapped: a clear error naming the missing column.
     let r = run([
         "evaluate".as_ref(),

@@ -109,6 +109,27 @@ fn hub_values_are_shared_by_many() {
 }
 
 #[test]
+fn handles_are_ones_their_network_allows() {
+    // Every handle but junk placeholders normalises; only junk may be refused.
+    use omnilink::normalize::{social, Context};
+    let (mut total, mut refused) = (0usize, 0usize);
+    for r in &DATA.records {
+        for s in &r.socials {
+            total += 1;
+            let ctx = Context::new().social_network(s.network);
+            refused += usize::from(social::normalize(&s.value, &ctx).is_err());
+        }
+    }
+    let n = Config::default().noise;
+    within(
+        "refused handles",
+        refused as f64 / total as f64,
+        n.junk,
+        0.01,
+    );
+}
+
+#[test]
 fn noise_rates() {
     let n = Config::default().noise;
     let junk_phones: HashSet<&str> = [

@@ -382,12 +382,13 @@ impl Ctx<'_> {
         };
         p.email_domain = m.email_domains.pick(rng);
         p.network = m.networks.pick(rng);
-        p.handle = match rng.below(4) {
+        let handle = match rng.below(4) {
             0 => format!("{f}_{l}{n}"),
             1 => format!("{f}{l}{n}"),
             2 => format!("{f0}_{l}_{n}"),
             _ => format!("{l}_{f}{n}"),
         };
+        p.handle = fit_handle(p.network, handle, &format!("{f0}{l}"), n);
     }
 
     /// Lower-case ASCII first and last name, as the person writes them in addresses.
@@ -671,6 +672,29 @@ fn gen_records(ctx: &Ctx, p: &mut Person, shared: Option<&Shared>, rng: &mut Rng
         out.truth.push(truth);
         out.channels.push(channel as u8);
     }
+}
+
+/// `handle` as the person's network allows it (checked by the crate's own normaliser): Facebook
+/// names take dots where others take underscores, and a name too long for the network (X
+/// allows 15 characters) is shortened to a prefix of `short` before the person's number.
+fn fit_handle(network: Network, handle: String, short: &str, n: u32) -> String {
+    let ctx = crate::normalize::Context::new().social_network(Some(network));
+    let valid = |h: &str| crate::normalize::social::normalize(h, &ctx).is_ok();
+    let handle = if network == Network::Facebook {
+        handle.replace('_', ".")
+    } else {
+        handle
+    };
+    if valid(&handle) {
+        return handle;
+    }
+    let number = n.to_string();
+    (1..=short.len())
+        .rev()
+        .filter(|&k| short.is_char_boundary(k))
+        .map(|k| format!("{}{number}", &short[..k]))
+        .find(|h| valid(h))
+        .unwrap_or(handle)
 }
 
 /// Fills one record, applying damage and recording tags.
