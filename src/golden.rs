@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::normalize::NormalizedRecord;
+use crate::normalize::{DeviceId, NormalizedRecord};
 use crate::Record;
 
 /// The best view of one customer. Values are canonical (E.164 phones, canonical e-mails);
@@ -91,36 +91,18 @@ const SOCIAL: u8 = 5;
 const LISTS: usize = 5;
 
 impl Packed {
-    /// Packs what survivorship needs of `n` beyond its name parts and birth date.
+    /// Packs what survivorship needs of `n` beyond its name parts and birth date, in one
+    /// allocation of the exact size.
     pub(crate) fn of(n: &NormalizedRecord) -> Packed {
-        use std::fmt::Write;
-        let mut out = String::with_capacity(64);
+        let mut size = 1;
+        each_value(n, &mut |_, pieces| {
+            let len: usize = pieces.iter().map(|p| p.len()).sum();
+            size += 1 + len_digits(len) + len;
+        });
+        let mut out = String::with_capacity(size);
         out.push(char::from(if n.name.is_some() { HAS_NAME } else { 0 }));
-        if let Some(c) = &n.city {
-            put(&mut out, CITY, c.as_str());
-        }
-        let mut buf = String::new();
-        for p in &n.phones {
-            buf.clear();
-            let _ = write!(buf, "+{}", p.as_u64());
-            put(&mut out, PHONE, &buf);
-        }
-        for e in &n.emails {
-            put(&mut out, EMAIL, e.as_str());
-        }
-        for c in &n.cards {
-            put(&mut out, CARD, c.as_str());
-        }
-        for d in &n.devices {
-            put(&mut out, DEVICE, &d.to_canonical_string());
-        }
-        for s in &n.socials {
-            buf.clear();
-            buf.push_str(s.network.as_str());
-            buf.push(':');
-            buf.push_str(s.handle());
-            put(&mut out, SOCIAL, &buf);
-        }
+        each_value(n, &mut |kind, pieces| put_pieces(&mut out, kind, pieces));
+        debug_assert_eq!(out.len(), size);
         Packed(out.into_boxed_str())
     }
 
@@ -154,9 +136,69 @@ impl Packed {
     }
 }
 
+/// Calls `f` with the kind and the text (in pieces) of each value [`Packed`] keeps of `n`,
+/// in packing order.
+fn each_value(n: &NormalizedRecord, f: &mut dyn FnMut(u8, &[&str])) {
+    if let Some(c) = &n.city {
+        f(CITY, &[c.as_str()]);
+    }
+    for p in &n.phones {
+        let mut digits = [0u8; 20];
+        f(PHONE, &["+", decimal(p.as_u64(), &mut digits)]);
+    }
+    for e in &n.emails {
+        f(EMAIL, &[e.as_str()]);
+    }
+    for c in &n.cards {
+        f(CARD, &[c.as_str()]);
+    }
+    for d in &n.devices {
+        let mut buf = uuid::Uuid::encode_buffer();
+        let text: &str = match d {
+            DeviceId::Uuid(v) => uuid::Uuid::from_u128(*v)
+                .hyphenated()
+                .encode_lower(&mut buf),
+            DeviceId::Opaque(s) => s,
+        };
+        f(DEVICE, &[text]);
+    }
+    for s in &n.socials {
+        f(SOCIAL, &[s.network.as_str(), ":", s.handle()]);
+    }
+}
+
+/// `v` in decimal, written at the end of `buf`.
+fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("")
+}
+
+/// How many 6-bit digits [`put`] writes for a length.
+fn len_digits(mut len: usize) -> usize {
+    let mut n = 1;
+    while len >= 0x40 {
+        len >>= 6;
+        n += 1;
+    }
+    n
+}
+
+#[cfg(test)]
 fn put(out: &mut String, kind: u8, text: &str) {
+    put_pieces(out, kind, &[text]);
+}
+
+fn put_pieces(out: &mut String, kind: u8, pieces: &[&str]) {
     out.push(char::from(kind));
-    let mut len = text.len();
+    let mut len: usize = pieces.iter().map(|p| p.len()).sum();
     loop {
         let low = (len & 0x3f) as u8;
         len >>= 6;
@@ -166,7 +208,9 @@ fn put(out: &mut String, kind: u8, text: &str) {
         }
         out.push(char::from(low | 0x40));
     }
-    out.push_str(text);
+    for p in pieces {
+        out.push_str(p);
+    }
 }
 
 /// One member as survivorship reads it: borrowed name parts, the birth date, packed values.
@@ -286,13 +330,19 @@ impl<'a> Scratch<'a> {
 
 fn display_name(r: &Record) -> Option<String> {
     if r.first_name.is_some() || r.last_name.is_some() {
-        let parts: Vec<&str> = [&r.first_name, &r.middle_name, &r.last_name]
-            .iter()
+        let parts = [&r.first_name, &r.middle_name, &r.last_name]
+            .into_iter()
             .filter_map(|p| p.as_deref())
             .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(" "))
+            .filter(|p| !p.is_empty());
+        let mut out = String::with_capacity(parts.clone().map(|p| p.len() + 1).sum());
+        for p in parts {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(p);
+        }
+        (!out.is_empty()).then_some(out)
     } else {
         r.full_name.as_ref().map(|s| s.trim().to_string())
     }
@@ -382,12 +432,24 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
     if let Some(((_, last), best)) = names.winner() {
         let m = &members[order[best as usize] as usize];
         g.name = display_name(m.record);
-        let latin: Vec<&str> = [m.first, last].into_iter().flatten().collect();
-        g.name_latin = (!latin.is_empty()).then(|| latin.join(" "));
+        g.name_latin = match (m.first, last) {
+            (Some(f), Some(l)) => {
+                let mut s = String::with_capacity(f.len() + 1 + l.len());
+                s.push_str(f);
+                s.push(' ');
+                s.push_str(l);
+                Some(s)
+            }
+            (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+            (None, None) => None,
+        };
     }
-    g.birth_date = dobs
-        .winner()
-        .map(|(d, _)| format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100));
+    g.birth_date = dobs.winner().map(|(d, _)| {
+        use std::fmt::Write;
+        let mut s = String::with_capacity(10);
+        let _ = write!(s, "{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100);
+        s
+    });
     g.city = cities.winner().map(|(c, _)| c.to_string());
     let [phones, emails, cards, devices, socials] = lists;
     g.phones = phones.sorted_list();

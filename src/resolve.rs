@@ -286,6 +286,14 @@ pub(crate) fn record_hash(r: &Record) -> u64 {
     crate::hash::combine(hash_str(20, &r.source), hash_str(21, &r.id))
 }
 
+/// The ID of a customer whose representative has hash `h`, in a string of the exact size.
+fn customer_id(h: u64) -> CustomerId {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(17);
+    let _ = write!(s, "C{h:016x}");
+    CustomerId(s)
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -297,6 +305,110 @@ impl SplitMix {
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         mix(self.0)
+    }
+}
+
+/// The sources met while normalising, numbered in the order they are first met, and the
+/// rejected values counted by the workers.
+#[derive(Default)]
+struct SourceTable<'a> {
+    names: std::sync::Mutex<(HashMap<&'a str, u32>, Vec<&'a str>)>,
+    rejected: std::sync::Mutex<HashMap<(FieldKind, Reject), u64>>,
+}
+
+impl<'a> SourceTable<'a> {
+    /// The number of `name`, given one when it is new.
+    fn number(&self, name: &'a str) -> u32 {
+        let mut guard = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        let (index, names) = &mut *guard;
+        *index.entry(name).or_insert_with(|| {
+            names.push(name);
+            names.len() as u32 - 1
+        })
+    }
+
+    /// The names by number, and the rejected values by field kind and reason.
+    fn finish(self) -> (Vec<&'a str>, HashMap<(FieldKind, Reject), u64>) {
+        let names = self.names.into_inner().unwrap_or_else(|e| e.into_inner()).1;
+        let rejected = self
+            .rejected
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        (names, rejected)
+    }
+}
+
+/// One source as a normalising worker knows it.
+struct KnownSource<'a> {
+    name: &'a str,
+    /// Number in the [`SourceTable`].
+    id: u32,
+    hash: u64,
+    context: Context,
+}
+
+/// A normalising worker's state: the sources it has met, and its count of rejected values
+/// (added to the table's when the worker is done).
+struct Normalizer<'a, 't> {
+    config: &'a Config,
+    table: &'t SourceTable<'a>,
+    sources: Vec<KnownSource<'a>>,
+    index: HashMap<&'a str, usize>,
+    last: usize,
+    rejected: HashMap<(FieldKind, Reject), u64>,
+}
+
+impl<'a, 't> Normalizer<'a, 't> {
+    fn new(config: &'a Config, table: &'t SourceTable<'a>) -> Self {
+        Normalizer {
+            config,
+            table,
+            sources: Vec::new(),
+            index: HashMap::new(),
+            last: 0,
+            rejected: HashMap::new(),
+        }
+    }
+
+    /// The place of `name` in `self.sources` and the source's hash. Records of one source
+    /// often come together: the last one met is tried first.
+    fn source(&mut self, name: &'a str) -> (usize, u64) {
+        if let Some(s) = self.sources.get(self.last) {
+            if s.name == name {
+                return (self.last, s.hash);
+            }
+        }
+        let at = match self.index.get(name) {
+            Some(&at) => at,
+            None => {
+                self.sources.push(KnownSource {
+                    name,
+                    id: self.table.number(name),
+                    hash: hash_str(20, name),
+                    context: self.config.context_for(name),
+                });
+                self.index.insert(name, self.sources.len() - 1);
+                self.sources.len() - 1
+            }
+        };
+        self.last = at;
+        (at, self.sources[at].hash)
+    }
+}
+
+impl Drop for Normalizer<'_, '_> {
+    fn drop(&mut self) {
+        if self.rejected.is_empty() {
+            return;
+        }
+        let mut all = self
+            .table
+            .rejected
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (&k, &v) in &self.rejected {
+            *all.entry(k).or_default() += v;
+        }
     }
 }
 
@@ -327,67 +439,60 @@ pub fn resolve_with_progress(
         ..Stats::default()
     };
 
-    // Sources, indexed in sorted order.
-    let mut first_seen: HashMap<&str, u32> = HashMap::new();
-    let mut seen_order: Vec<u32> = Vec::with_capacity(records.len());
-    for r in records {
-        let next = first_seen.len() as u32;
-        seen_order.push(*first_seen.entry(r.source.as_str()).or_insert(next));
-    }
-    let mut source_names: Vec<String> = vec![String::new(); first_seen.len()];
-    for (&name, &i) in &first_seen {
-        source_names[i as usize] = name.to_string();
-    }
-    source_names.sort();
-    let source_index: HashMap<&str, u32> = source_names
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.as_str(), i as u32))
-        .collect();
+    // 1. Normalise. Each record becomes its comparison features and the few canonical values
+    // golden records show; the normalised record itself is not kept. Sources are indexed in
+    // the same pass (the first index a source gets depends on the thread that meets it
+    // first, so they are put in sorted order after), as reading every record's source once
+    // more costs a pass over the whole input.
+    progress("normalize");
+    let t = Instant::now();
+    let found = SourceTable::default();
+    #[allow(clippy::type_complexity)]
+    let (features, (packed, (tiebreak, mut sources))): (
+        Vec<Features>,
+        (Vec<Packed>, (Vec<u64>, Vec<u32>)),
+    ) = records
+        .par_iter()
+        .map_init(
+            || Normalizer::new(config, &found),
+            |w, r| {
+                let (s, source_hash) = w.source(&r.source);
+                let n = normalize_record(r, &w.sources[s].context);
+                for &(k, why) in &n.rejects {
+                    *w.rejected.entry((k, why)).or_default() += 1;
+                }
+                let mut f = crate::privacy::features(&n, config.identifier_key.as_ref());
+                f.keys.shrink_to_fit();
+                (
+                    f,
+                    (
+                        Packed::of(&n),
+                        (
+                            crate::hash::combine(source_hash, hash_str(21, &r.id)),
+                            w.sources[s].id,
+                        ),
+                    ),
+                )
+            },
+        )
+        .unzip();
+    let (source_names, rejected) = found.finish();
+    // First-met indices to sorted ones.
     let remap: Vec<u32> = {
-        let mut m = vec![0u32; first_seen.len()];
-        for (&name, &i) in &first_seen {
-            m[i as usize] = source_index[name];
+        let mut order: Vec<u32> = (0..source_names.len() as u32).collect();
+        order.sort_by(|&a, &b| source_names[a as usize].cmp(source_names[b as usize]));
+        let mut m = vec![0u32; order.len()];
+        for (k, &i) in order.iter().enumerate() {
+            m[i as usize] = k as u32;
         }
         m
     };
-    let sources: Vec<u32> = seen_order.iter().map(|&i| remap[i as usize]).collect();
-    drop(seen_order);
-    let contexts: Vec<Context> = source_names.iter().map(|s| config.context_for(s)).collect();
-    let source_hashes: Vec<u64> = source_names.iter().map(|s| hash_str(20, s)).collect();
-
-    // 1. Normalise. Each record becomes its comparison features and the few canonical values
-    // golden records show; the normalised record itself is not kept.
-    progress("normalize");
-    let t = Instant::now();
-    #[allow(clippy::type_complexity)]
-    let (features, (packed, (tiebreak, rejects))): (
-        Vec<Features>,
-        (Vec<Packed>, (Vec<u64>, Vec<Vec<(FieldKind, Reject)>>)),
-    ) = records
-        .par_iter()
-        .zip(sources.par_iter())
-        .map(|(r, &s)| {
-            let mut n = normalize_record(r, &contexts[s as usize]);
-            let rejects = std::mem::take(&mut n.rejects);
-            (
-                crate::privacy::features(&n, config.identifier_key.as_ref()),
-                (
-                    Packed::of(&n),
-                    (
-                        crate::hash::combine(source_hashes[s as usize], hash_str(21, &r.id)),
-                        rejects,
-                    ),
-                ),
-            )
-        })
-        .unzip();
-    for rs in &rejects {
-        for (k, r) in rs {
-            *stats.rejected.entry(format!("{k}/{r}")).or_default() += 1;
-        }
+    sources.par_iter_mut().for_each(|s| *s = remap[*s as usize]);
+    let mut source_names: Vec<String> = source_names.iter().map(|s| s.to_string()).collect();
+    source_names.sort();
+    for ((k, why), count) in rejected {
+        *stats.rejected.entry(format!("{k}/{why}")).or_default() += count;
     }
-    drop(rejects);
     stats.stage_ms.insert("normalize".into(), ms(t));
 
     // 2. Block.
@@ -575,6 +680,19 @@ pub fn resolve_with_progress(
     for (g, &rep) in reps.iter().enumerate() {
         customer_of_rep[rep as usize] = dest[g];
     }
+    // Memberships first, so that the clustering is freed before golden records are built.
+    let memberships: Vec<Membership> = labels
+        .par_iter()
+        .zip(clustering.best_score.par_iter())
+        .enumerate()
+        .map(|(i, (&l, &score))| Membership {
+            record: RecordId(i as u32),
+            customer: customer_of_rep[l as usize],
+            score,
+        })
+        .collect();
+    drop(customer_of_rep);
+    drop(clustering);
     let priorities: Vec<i32> = source_names
         .iter()
         .map(|s| config.sources.get(s).map_or(0, |c| c.priority))
@@ -582,7 +700,7 @@ pub fn resolve_with_progress(
     // In batches, so that the packed values of the customers done are freed (and their memory
     // reused) while the next ones are built.
     let mut customers: Vec<Customer> = Vec::with_capacity(groups.len());
-    let batch = groups.len() / 8 + 1;
+    let batch = groups.len() / 64 + 1;
     let mut packed = packed;
     for (gs, rs) in groups.chunks(batch).zip(reps.chunks(batch)) {
         customers.par_extend(gs.par_iter().zip(rs.par_iter()).map_init(
@@ -604,7 +722,7 @@ pub fn resolve_with_progress(
                     }
                 }));
                 Customer {
-                    id: CustomerId(format!("C{:016x}", tiebreak[rep as usize])),
+                    id: customer_id(tiebreak[rep as usize]),
                     members: ids.to_vec(),
                     golden: golden_of(scratch),
                 }
@@ -632,17 +750,6 @@ pub fn resolve_with_progress(
         }
     }
     drop(dest);
-    let memberships: Vec<Membership> = labels
-        .par_iter()
-        .zip(clustering.best_score.par_iter())
-        .enumerate()
-        .map(|(i, (&l, &score))| Membership {
-            record: RecordId(i as u32),
-            customer: customer_of_rep[l as usize],
-            score,
-        })
-        .collect();
-    drop(customer_of_rep);
     stats.customers = customers.len() as u64;
     stats.stage_ms.insert("customers".into(), ms(t));
 
@@ -671,5 +778,86 @@ pub(crate) fn cluster_evidence(model: &Model, threshold: f64) -> ClusterEvidence
             Field::Social,
         ]
         .map(|f| model.weight(f, Level::Different).min(0.0) as f32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records of three sources, interleaved, some with values that do not normalise.
+    fn records() -> Vec<Record> {
+        let names = [
+            "Anna Petrova",
+            "Ivan Sidorov",
+            "Olga Smirnova",
+            "Pavel Orlov",
+            "Daria Volkova",
+        ];
+        let mut out = Vec::new();
+        for i in 0..60usize {
+            let (source, person) = (["web", "store_ru", "app"][i % 3], i / 6);
+            let mut r = Record::new(format!("r{i}"), source).full_name(names[person % 5]);
+            r = match source {
+                // National format: read as Russian only through the source's region.
+                "store_ru" => r.phone(format!("8 912 345-{person:02}-55")),
+                "web" => r.phone(format!("+7 912 345 {person:02} 55")),
+                _ => r.email(format!("person{person}@example.com")),
+            };
+            if i % 4 == 0 {
+                r = r.email("not an e-mail").birth_date("31/31/1990");
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    fn config() -> Config {
+        let mut c = Config::default();
+        c.sources.insert(
+            "store_ru".into(),
+            SourceConfig {
+                region: Region::new("RU"),
+                priority: 1,
+            },
+        );
+        c
+    }
+
+    #[test]
+    fn sources_and_rejects_counted_in_the_normalising_pass() {
+        let (recs, cfg) = (records(), config());
+        let res = resolve(&recs, &cfg).unwrap();
+        // Rejected values, as normalising each record in its source's context counts them.
+        let mut want: BTreeMap<String, u64> = BTreeMap::new();
+        for r in &recs {
+            for (k, why) in normalize_record(r, &cfg.context_for(&r.source)).rejects {
+                *want.entry(format!("{k}/{why}")).or_default() += 1;
+            }
+        }
+        assert!(!want.is_empty());
+        assert_eq!(res.stats.rejected, want);
+        // The store's national numbers were read with its region: its records join the web's.
+        let store = res.customer_of(RecordId(1)).unwrap();
+        assert!(store.members.contains(&RecordId(0)));
+        let sources = &store.golden.sources;
+        assert!(sources.windows(2).all(|w| w[0] < w[1]));
+        assert!(sources.iter().any(|s| s == "store_ru") && sources.iter().any(|s| s == "web"));
+        // The same result whatever the thread count and the input order.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let mut reversed = recs.clone();
+        reversed.reverse();
+        let again = pool.install(|| resolve(&reversed, &cfg)).unwrap();
+        assert_eq!(again.stats.rejected, res.stats.rejected);
+        let golden = |r: &Resolution| -> Vec<(String, GoldenRecord)> {
+            r.customers
+                .iter()
+                .map(|c| (c.id.0.clone(), c.golden.clone()))
+                .collect()
+        };
+        assert_eq!(golden(&again), golden(&res));
     }
 }
