@@ -184,8 +184,9 @@ pub struct BlockingConfig {
     pub max_identifier_block: usize,
     /// A block of a name rule larger than this (a common name in a big city) is blocked
     /// again on the rule's finer key when it has one ([`Rule::split_field`]); a block that
-    /// cannot be split, or a finer block still larger than this, is a hub. A name and a city shared by more records than a few people have say
-    /// little on their own; the other rules and the finer key still pair their records.
+    /// cannot be split, or a finer block still larger than this, is a hub. A name and a city
+    /// shared by more records than a few people have say little on their own; the other
+    /// rules and the finer key still pair their records.
     pub max_name_block: usize,
     /// Most candidate pairs one run may emit, counted per rule before deduplication (what
     /// blocking holds in memory). Rules are expanded in order (the phone rule first); a rule

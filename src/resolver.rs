@@ -1304,18 +1304,20 @@ impl Resolver {
         let mut out = Vec::new();
         for (&k, p) in &st.postings {
             let n = p.as_slice().len();
-            if n >= st
+            if n > st
                 .config
                 .blocking
                 .max_identifier_block
                 .min(st.config.blocking.max_name_block)
             {
-                // Find the rule by re-deriving a member's keys.
+                // Find the rule by re-deriving a member's keys. As in batch, an oversize
+                // block of a rule that splits (its first key) is split, not a hub.
                 let r = p.as_slice()[0];
                 for &rule in &st.config.blocking.rules {
                     let mut ks = Vec::new();
                     rule.keys(&st.slot(r).features, &mut ks);
-                    if ks.contains(&k) && n >= st.limit(rule) {
+                    let split = rule.split_field().is_some() && ks.first() == Some(&k);
+                    if ks.contains(&k) && n > st.limit(rule) && !split {
                         out.push((rule, format!("{:016x}", mix(k)), n));
                     }
                 }

@@ -206,3 +206,30 @@ fn save_load_continue_equals_never_saving_on_generated_data() {
     assert!(straight.customer_count() > 100);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn hubs_are_those_of_the_batch() {
+    // Generated data has store placeholder phones, cashiers' cards and common names in big
+    // cities; small limits make many blocks hubs, and many name blocks split (not hubs).
+    let data = omnilink::synth::generate(&omnilink::synth::Config::new(6000, 4)).unwrap();
+    let mut cfg = Config::default();
+    cfg.context.candidate_regions = omnilink::normalize::Region::MARKETS.to_vec().into();
+    cfg.blocking.max_identifier_block = 4;
+    cfg.blocking.max_name_block = 2;
+    let batch = omnilink::resolve(&data.records, &cfg).unwrap();
+    let mut want: Vec<(String, String, usize)> = batch
+        .hubs
+        .iter()
+        .map(|h| (h.rule.as_str().to_string(), h.key.clone(), h.size as usize))
+        .collect();
+    want.sort();
+    assert!(!want.is_empty(), "the data plants hub values");
+    let r = Resolver::from_batch(data.records.clone(), cfg).unwrap();
+    let mut got: Vec<(String, String, usize)> = r
+        .hubs()
+        .into_iter()
+        .map(|(rule, key, n)| (rule.as_str().to_string(), key, n))
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+}
