@@ -6,6 +6,7 @@
 //! every distinct value, most frequent first.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -36,7 +37,7 @@ pub struct GoldenRecord {
     /// Social handles as `network:handle`.
     pub socials: Vec<String>,
     /// Sources the customer was seen in, sorted.
-    pub sources: Vec<String>,
+    pub sources: Vec<Arc<str>>,
     /// The most recent `updated_at` among members.
     pub updated_at: Option<String>,
 }
@@ -232,6 +233,8 @@ pub(crate) struct View<'a> {
     pub dob: u32,
     /// City and identifiers.
     pub packed: &'a Packed,
+    /// The record's source name, shared by every golden record that lists it.
+    pub source: &'a Arc<str>,
 }
 
 /// Tally of distinct values: `(value, count, best position)`, with a hash index once it grows.
@@ -309,7 +312,7 @@ pub(crate) struct Scratch<'a> {
     dobs: Tally<u32>,
     cities: Tally<&'a str>,
     lists: [Tally<&'a str>; LISTS],
-    sources: Vec<&'a str>,
+    sources: Vec<&'a Arc<str>>,
 }
 
 impl<'a> Scratch<'a> {
@@ -351,25 +354,34 @@ fn display_name(r: &Record) -> Option<String> {
 /// Builds the golden record of one customer from its members.
 pub fn golden(members: &[Member<'_>]) -> GoldenRecord {
     let packed: Vec<Packed> = members.iter().map(|m| Packed::of(m.normalized)).collect();
+    let sources: Vec<Arc<str>> = members
+        .iter()
+        .map(|m| Arc::from(m.record.source.as_str()))
+        .collect();
     let mut scratch = Scratch::new();
-    scratch
-        .views
-        .extend(members.iter().zip(&packed).map(|(m, p)| {
-            let name = m.normalized.name.as_ref();
-            let first = name.and_then(|n| n.first.as_deref());
-            View {
-                record: m.record,
-                priority: m.priority,
-                tiebreak: m.tiebreak,
-                first_root: name.and_then(|n| n.first_root.as_deref()).or(first),
-                first,
-                last: name.and_then(|n| n.last.as_deref()),
-                dob: m.normalized.birth_date.map_or(0, |d| {
-                    d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32
-                }),
-                packed: p,
-            }
-        }));
+    scratch.views.extend(
+        members
+            .iter()
+            .zip(&packed)
+            .zip(&sources)
+            .map(|((m, p), source)| {
+                let name = m.normalized.name.as_ref();
+                let first = name.and_then(|n| n.first.as_deref());
+                View {
+                    record: m.record,
+                    priority: m.priority,
+                    tiebreak: m.tiebreak,
+                    first_root: name.and_then(|n| n.first_root.as_deref()).or(first),
+                    first,
+                    last: name.and_then(|n| n.last.as_deref()),
+                    dob: m.normalized.birth_date.map_or(0, |d| {
+                        d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32
+                    }),
+                    packed: p,
+                    source,
+                }
+            }),
+    );
     golden_of(&mut scratch)
 }
 
@@ -458,10 +470,10 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
     g.devices = devices.sorted_list();
     g.socials = socials.sorted_list();
     sources.clear();
-    sources.extend(members.iter().map(|m| m.record.source.as_str()));
+    sources.extend(members.iter().map(|m| m.source));
     sources.sort_unstable();
     sources.dedup();
-    g.sources = sources.iter().map(|s| s.to_string()).collect();
+    g.sources = sources.iter().map(|&s| Arc::clone(s)).collect();
     g.updated_at = members
         .iter()
         .filter_map(|m| m.record.updated_at.as_deref())
@@ -551,7 +563,10 @@ mod tests {
         assert_eq!(g.birth_date.as_deref(), Some("1990-05-17"));
         // Two members carry the first phone; the others once each, the most recent first.
         assert_eq!(g.phones, ["+79123456789", "+79031112234", "+79031112233"]);
-        assert_eq!(g.sources, ["app", "store", "web"]);
+        assert_eq!(
+            g.sources.iter().map(|s| &**s).collect::<Vec<_>>(),
+            ["app", "store", "web"]
+        );
         assert_eq!(g.updated_at.as_deref(), Some("2025-01-01"));
         // Member order does not matter.
         let mut rev = members.clone();

@@ -680,7 +680,7 @@ fn run_explain(input: &InputArgs, pair: &[String]) -> Result<(), Failure> {
     let (a, b) = (find(p1)?, find(p2)?);
     let res = omnilink::resolve(&loaded.records, &loaded.config)?;
     let x = res
-        .explain(a, b)
+        .explain(&loaded.records, a, b)
         .ok_or_else(|| usage("record index out of range"))?;
     let mut t = String::new();
     line!(

@@ -154,7 +154,7 @@ fn explain_adds_up() {
     ];
     let res = resolve(&recs, &Config::for_region("RU")).unwrap();
     let x = res
-        .explain(omnilink::RecordId(0), omnilink::RecordId(1))
+        .explain(&recs, omnilink::RecordId(0), omnilink::RecordId(1))
         .unwrap();
     let sum: f64 = x.prior + x.fields.iter().map(|f| f.weight).sum::<f64>();
     assert!((sum - x.score).abs() < 1e-9);

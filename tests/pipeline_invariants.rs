@@ -136,8 +136,8 @@ proptest! {
         let n = data.records.len() as u32;
         for a in 0..n {
             for b in (a + 1)..n.min(a + 8) {
-                let x = res.explain(omnilink::RecordId(a), omnilink::RecordId(b)).unwrap();
-                let y = res.explain(omnilink::RecordId(b), omnilink::RecordId(a)).unwrap();
+                let x = res.explain(&data.records, omnilink::RecordId(a), omnilink::RecordId(b)).unwrap();
+                let y = res.explain(&data.records, omnilink::RecordId(b), omnilink::RecordId(a)).unwrap();
                 prop_assert_eq!(x.score.to_bits(), y.score.to_bits());
                 prop_assert_eq!(x.contradiction, y.contradiction);
             }

@@ -119,7 +119,9 @@ pub fn write_pairs(path: &Path, records: &[Record], res: &Resolution) -> Result<
         // Members are few; explain every pair inside the customer.
         for (i, &a) in c.members.iter().enumerate() {
             for &b in &c.members[i + 1..] {
-                let Some(x) = res.explain(a, b) else { continue };
+                let Some(x) = res.explain(records, a, b) else {
+                    continue;
+                };
                 let mut row = vec![
                     id_of(records, a),
                     id_of(records, b),
