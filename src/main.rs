@@ -75,7 +75,7 @@ enum Command {
         records: Vec<PathBuf>,
         /// Options for reading the records (as for `resolve`).
         #[command(flatten)]
-        input: EvalInputArgs,
+        read: ReadArgs,
     },
     /// Replace every identifier of the inputs by a keyed hash, for another party to link
     /// against without seeing a clear phone, e-mail, card, device id or handle.
@@ -109,10 +109,10 @@ enum Command {
     },
 }
 
-#[derive(clap::Args)]
-struct InputArgs {
-    /// Input files (CSV, or JSON Lines with .jsonl/.ndjson/.json). None: the bundled sample.
-    inputs: Vec<PathBuf>,
+/// How input files are read (shared by `resolve`, `explain`, `pseudonymize` and
+/// `evaluate --records`).
+#[derive(clap::Args, Clone)]
+struct ReadArgs {
     /// A TOML config file (sections `[resolve]` and `[input]`).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -133,6 +133,14 @@ struct InputArgs {
     /// Field delimiter (detected from the header when not given).
     #[arg(long)]
     delimiter: Option<char>,
+}
+
+#[derive(clap::Args)]
+struct InputArgs {
+    /// Input files (CSV, or JSON Lines with .jsonl/.ndjson/.json). None: the bundled sample.
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -317,7 +325,7 @@ fn identifier_key(args: &InputArgs) -> Result<Option<IdentifierKey>, Failure> {
 
 fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
     let t = Instant::now();
-    let file: FileConfig = match &args.config {
+    let file: FileConfig = match &args.read.config {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| Failure::from(Error::io(Some(p.clone()), e)))?;
@@ -336,14 +344,15 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         None => FileConfig::default(),
     };
     let mut config = file.resolve;
-    if let Some(r) = &args.region {
+    if let Some(r) = &args.read.region {
         config.context.region = Some(
             r.parse()
                 .map_err(|_| usage(format!("--region: `{r}` is not a two-letter country code")))?,
         );
     }
-    if !args.regions.is_empty() {
+    if !args.read.regions.is_empty() {
         let list = args
+            .read
             .regions
             .iter()
             .map(|r| {
@@ -360,7 +369,7 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         config.identifier_key = Some(key);
     }
     let mut columns = file.input.columns;
-    for spec in &args.columns {
+    for spec in &args.read.columns {
         let (h, k) = spec
             .split_once('=')
             .ok_or_else(|| usage(format!("--column expects HEADER=KIND, got `{spec}`")))?;
@@ -374,7 +383,7 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         })?;
         columns.insert(h.trim().to_string(), kind);
     }
-    let delimiter = match args.delimiter.or(file.input.delimiter) {
+    let delimiter = match args.read.delimiter.or(file.input.delimiter) {
         Some(c) if c.is_ascii() => Some(c as u8),
         Some(_) => return Err(usage("the delimiter must be an ASCII character")),
         None => None,
@@ -788,31 +797,11 @@ fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<LabelRow>, Fai
     Ok(out)
 }
 
-/// Reading options of `evaluate --records` (those of `resolve` that change what is read).
-#[derive(clap::Args)]
-struct EvalInputArgs {
-    /// A TOML config file (sections `[resolve]` and `[input]`).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Default region for phones without a country code.
-    #[arg(long)]
-    region: Option<String>,
-    /// Candidate regions for national-format phones, comma separated.
-    #[arg(long, value_delimiter = ',')]
-    regions: Vec<String>,
-    /// Map a header explicitly: --column 'HEADER=KIND'.
-    #[arg(long = "column", value_name = "HEADER=KIND")]
-    columns: Vec<String>,
-    /// Field delimiter (detected from the header when not given).
-    #[arg(long)]
-    delimiter: Option<char>,
-}
-
 fn run_evaluate(
     truth_path: &Path,
     memberships_path: &Path,
     record_paths: &[PathBuf],
-    eval_input: &EvalInputArgs,
+    read: &ReadArgs,
 ) -> Result<(), Failure> {
     let truth_rows = read_labels(truth_path, "record_id", "entity_id")?;
     let truth = &truth_rows;
@@ -896,7 +885,7 @@ fn run_evaluate(
             .iter()
             .map(|r| (key(r), r.label.as_str()))
             .collect();
-        let (ceiling, matched) = ceiling_of(record_paths, eval_input, &entity, by_source)?;
+        let (ceiling, matched) = ceiling_of(record_paths, read, &entity, by_source)?;
         line!(
             t,
             "evidence ceiling recall {:.4} over {matched} records; recall / ceiling {:.4}",
@@ -921,17 +910,13 @@ fn run_evaluate(
 /// record key: `source/id` when `by_source`, else the id), and how many records that is.
 fn ceiling_of(
     paths: &[PathBuf],
-    args: &EvalInputArgs,
+    read: &ReadArgs,
     entity: &BTreeMap<String, &str>,
     by_source: bool,
 ) -> Result<(omnilink::eval::SubsetRecall, usize), Failure> {
     let input = InputArgs {
         inputs: paths.to_vec(),
-        config: args.config.clone(),
-        region: args.region.clone(),
-        regions: args.regions.clone(),
-        columns: args.columns.clone(),
-        delimiter: args.delimiter,
+        read: read.clone(),
         threads: None,
         key_file: None,
         key_env: None,
@@ -990,8 +975,8 @@ fn main() -> ExitCode {
             truth,
             memberships,
             records,
-            input,
-        } => run_evaluate(truth, memberships, records, input),
+            read,
+        } => run_evaluate(truth, memberships, records, read),
         Command::Generate {
             customers,
             seed,
