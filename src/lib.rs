@@ -27,8 +27,9 @@
 //! - [`block`]: candidate pairs from blocking rules; oversized blocks become reported hubs.
 //! - [`compare`]: record [`compare::Features`] and per-field comparison levels.
 //! - [`model`]: the Fellegi-Sunter model (EM-trained, term-frequency aware).
-//! - [`cluster`]: union-find over accepted pairs, guarded against contradictions and against
-//!   joining clusters whose identifiers disagree.
+//! - [`cluster`]: union-find over accepted pairs, guarded against contradictions, against
+//!   joining clusters whose identifiers disagree, and against giving a record that could be
+//!   either of two people to one of them.
 //! - [`golden`]: survivorship into golden records.
 //! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
 //! - [`resolver`]: the incremental [`resolver::Resolver`] for CRM embedding (stable IDs, save/load).
