@@ -93,6 +93,20 @@ fn each_value<'a>(
 }
 
 /// Keeps a token; a value that starts like one but is malformed is invalid.
+/// An identifier cell: a keyed-hash token from another party's export goes to `tokens`, any
+/// other value to `normalize`.
+fn identifier(
+    raw: &str,
+    tokens: &mut Vec<Token>,
+    normalize: impl FnOnce(&str) -> Result<(), Reject>,
+) -> Result<(), Reject> {
+    if looks_like_token(raw) {
+        token(raw, tokens)
+    } else {
+        normalize(raw)
+    }
+}
+
 fn token(raw: &str, out: &mut Vec<Token>) -> Result<(), Reject> {
     let t = Token::parse(raw).ok_or(Reject::Invalid)?;
     push_unique(out, t);
@@ -178,10 +192,9 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         FieldKind::Phone,
         &mut rejects,
         |raw| {
-            if looks_like_token(raw) {
-                return token(raw, &mut out.tokens);
-            }
-            phone::normalize(raw, pctx).map(|v| push_unique(&mut out.phones, v))
+            identifier(raw, &mut out.tokens, |raw| {
+                phone::normalize(raw, pctx).map(|v| push_unique(&mut out.phones, v))
+            })
         },
     );
     each_value(
@@ -190,10 +203,9 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         FieldKind::Email,
         &mut rejects,
         |raw| {
-            if looks_like_token(raw) {
-                return token(raw, &mut out.tokens);
-            }
-            email::normalize(raw, ctx).map(|v| push_unique(&mut out.emails, v))
+            identifier(raw, &mut out.tokens, |raw| {
+                email::normalize(raw, ctx).map(|v| push_unique(&mut out.emails, v))
+            })
         },
     );
     each_value(
@@ -202,10 +214,9 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         FieldKind::Card,
         &mut rejects,
         |raw| {
-            if looks_like_token(raw) {
-                return token(raw, &mut out.tokens);
-            }
-            card::normalize(raw, ctx).map(|v| push_unique(&mut out.cards, v))
+            identifier(raw, &mut out.tokens, |raw| {
+                card::normalize(raw, ctx).map(|v| push_unique(&mut out.cards, v))
+            })
         },
     );
     each_value(
@@ -214,10 +225,9 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         FieldKind::Device,
         &mut rejects,
         |raw| {
-            if looks_like_token(raw) {
-                return token(raw, &mut out.tokens);
-            }
-            device::normalize(raw, ctx).map(|v| push_unique(&mut out.devices, v))
+            identifier(raw, &mut out.tokens, |raw| {
+                device::normalize(raw, ctx).map(|v| push_unique(&mut out.devices, v))
+            })
         },
     );
     // Social values are read per cell, each with its column's network; the caps are those of
@@ -241,11 +251,9 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
                 break 'socials;
             }
             social_values += 1;
-            let kept = if looks_like_token(raw) {
-                token(raw, &mut out.tokens)
-            } else {
+            let kept = identifier(raw, &mut out.tokens, |raw| {
                 social::normalize(raw, c).map(|v| push_unique(&mut out.socials, v))
-            };
+            });
             if let Err(e) = kept {
                 rejects.push((FieldKind::Social, e));
             }
