@@ -15,7 +15,10 @@
 mod write;
 
 use std::collections::{BTreeMap, HashSet};
+
+use rayon::prelude::*;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -429,6 +432,15 @@ fn map_headers(headers: &[String], opts: &ReadOptions, input: &str) -> Result<Ma
     })
 }
 
+/// Adds a value to a list, allocating room for just one value at first: most records hold
+/// one phone, one e-mail, and they stay in memory for the whole run.
+fn push_one<T>(list: &mut Vec<T>, value: T) {
+    if list.capacity() == 0 {
+        list.reserve_exact(1);
+    }
+    list.push(value);
+}
+
 fn push_cell(r: &mut Record, col: Column, v: &str) {
     let v = v.trim();
     if v.is_empty() {
@@ -444,10 +456,10 @@ fn push_cell(r: &mut Record, col: Column, v: &str) {
         Column::Id => r.id = v.to_string(),
         Column::Source => r.source = v.to_string(),
         Column::Country => r.country = Some(v.to_string()),
-        Column::Phone => r.phones.push(v.to_string()),
-        Column::Email => r.emails.push(v.to_string()),
-        Column::Card => r.cards.push(v.to_string()),
-        Column::Device => r.devices.push(v.to_string()),
+        Column::Phone => push_one(&mut r.phones, v.to_string()),
+        Column::Email => push_one(&mut r.emails, v.to_string()),
+        Column::Card => push_one(&mut r.cards, v.to_string()),
+        Column::Device => push_one(&mut r.devices, v.to_string()),
         Column::FullName => set(&mut r.full_name),
         Column::FirstName => set(&mut r.first_name),
         Column::MiddleName => set(&mut r.middle_name),
@@ -456,10 +468,13 @@ fn push_cell(r: &mut Record, col: Column, v: &str) {
         Column::City => r.city = Some(v.to_string()),
         Column::UpdatedAt => r.updated_at = Some(v.to_string()),
         Column::Ignore | Column::SocialNetwork => {}
-        social => r.socials.push(crate::SocialInput {
-            network: social.network(),
-            value: v.to_string(),
-        }),
+        social => push_one(
+            &mut r.socials,
+            crate::SocialInput {
+                network: social.network(),
+                value: v.to_string(),
+            },
+        ),
     }
 }
 
@@ -479,16 +494,19 @@ fn network_for_name(name: &str) -> Option<Network> {
 /// One row on its way to a record. Values of a `social` column wait for the row's
 /// `social_network` cell, which may come in a later column: the two are `;`-joined lists
 /// aligned value by value (one network alone applies to every value).
-struct RowBuilder {
+struct RowBuilder<'a> {
     record: Record,
+    /// The source of a row without a source cell.
+    source: &'a str,
     socials: Vec<String>,
     networks: Option<Vec<Option<Network>>>,
 }
 
-impl RowBuilder {
-    fn new(source: &str) -> RowBuilder {
+impl<'a> RowBuilder<'a> {
+    fn new(source: &'a str) -> RowBuilder<'a> {
         RowBuilder {
-            record: Record::new("", source),
+            record: Record::default(),
+            source,
             socials: Vec::new(),
             networks: None,
         }
@@ -510,7 +528,12 @@ impl RowBuilder {
 
     fn finish(self) -> Record {
         let mut r = self.record;
+        if r.source.is_empty() {
+            r.source = self.source.to_string();
+        }
         let nets = self.networks.unwrap_or_default();
+        r.socials
+            .reserve_exact(self.socials.iter().filter(|v| !v.is_empty()).count());
         for (i, value) in self.socials.into_iter().enumerate() {
             if value.is_empty() {
                 continue;
@@ -525,35 +548,67 @@ impl RowBuilder {
     }
 }
 
-/// Assigns ids to records without one and disambiguates repeated ids.
-struct Ids {
-    seen: HashSet<(String, String)>,
-    duplicates: u64,
-}
-
-impl Ids {
-    fn new() -> Ids {
-        Ids {
-            seen: HashSet::new(),
-            duplicates: 0,
-        }
+/// Makes every record's (source, id) pair unique, in order: the first record with a pair keeps
+/// it, and a later one is renamed to `<id><tag>`, or `<id><tag>.<n>` (n = 2, 3, ...) when that
+/// is taken too, where `tag(i)` is the tag of the record at index `i` (`#L<line>` when reading
+/// a file, `#F<file>` across files). A new id is itself taken from then on, so a later record
+/// that carries it is renamed as well. Returns how many records were renamed.
+///
+/// ```
+/// use omnilink::{io::suffix_repeated_ids, Record};
+/// let mut records = vec![
+///     Record::new("7", "crm"),
+///     Record::new("7", "web"),
+///     Record::new("7", "crm"),
+///     Record::new("7#L4", "crm"),
+/// ];
+/// let renamed = suffix_repeated_ids(&mut records, |i| format!("#L{}", i + 2));
+/// let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+/// assert_eq!(ids, ["7", "7", "7#L4", "7#L4#L5"]);
+/// assert_eq!(renamed, 2);
+/// ```
+pub fn suffix_repeated_ids(records: &mut [Record], tag: impl Fn(usize) -> String) -> u64 {
+    // Most inputs repeat no pair: hashed and sorted in parallel, the pairs show that at once.
+    let state = foldhash::fast::RandomState::default();
+    let mut hashes: Vec<u64> = records
+        .par_iter()
+        .map(|r| state.hash_one((r.source.as_str(), r.id.as_str())))
+        .collect();
+    hashes.par_sort_unstable();
+    if !hashes.windows(2).any(|w| w[0] == w[1]) {
+        return 0;
     }
-
-    fn fix(&mut self, r: &mut Record, line: u64) {
-        if r.id.is_empty() {
-            r.id = format!("L{line}");
-        }
-        if !self.seen.insert((r.source.clone(), r.id.clone())) {
-            self.duplicates += 1;
-            let mut id = format!("{}#L{line}", r.id);
-            let mut n = 1;
-            while !self.seen.insert((r.source.clone(), id.clone())) {
-                n += 1;
-                id = format!("{}#L{line}.{n}", r.id);
+    drop(hashes);
+    let renames = {
+        let mut seen: HashSet<(&str, &str), foldhash::fast::RandomState> =
+            HashSet::with_capacity_and_hasher(records.len(), Default::default());
+        // Ids given to renamed records; few, so owned.
+        let mut given: HashSet<(&str, String), foldhash::fast::RandomState> = HashSet::default();
+        let mut renames = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let key = (r.source.as_str(), r.id.as_str());
+            let repeat = !seen.insert(key)
+                || (!given.is_empty() && given.contains(&(key.0, key.1.to_string())));
+            if !repeat {
+                continue;
             }
-            r.id = id;
+            let tag = tag(i);
+            let mut id = format!("{}{tag}", r.id);
+            let mut n = 1;
+            while seen.contains(&(key.0, id.as_str())) || given.contains(&(key.0, id.clone())) {
+                n += 1;
+                id = format!("{}{tag}.{n}", r.id);
+            }
+            given.insert((key.0, id.clone()));
+            renames.push((i, id));
         }
+        renames
+    };
+    let renamed = renames.len() as u64;
+    for (i, id) in renames {
+        records[i].id = id;
     }
+    renamed
 }
 
 fn detect_delimiter(first_line: &[u8]) -> u8 {
@@ -736,7 +791,226 @@ fn text_body<'a>(data: &'a [u8], input: &str) -> Result<&'a [u8]> {
     Ok(data)
 }
 
+/// The size of a run of rows of a CSV file parsed on its own, in bytes: large enough that splitting
+/// costs nothing, small enough that the chunks share the threads evenly.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Byte offsets at which `data` can be cut into runs of whole rows, each just after a `\n`
+/// outside quoted fields (by the rules of [`open_quote`]) and the first such place at least
+/// `every` bytes after the previous cut. `None` when a quoted field never closes.
+fn row_cuts(data: &[u8], delimiter: u8, every: usize) -> Option<Vec<usize>> {
+    let every = every.max(1);
+    let mut cuts = Vec::new();
+    let mut next = every;
+    let mut i = 0;
+    loop {
+        // Outside quotes from `i`: a quote opens a field only at the field's start.
+        let mut q = i;
+        let open = loop {
+            match memchr::memchr(b'"', &data[q..]) {
+                None => break data.len(),
+                Some(k) => {
+                    let at = q + k;
+                    if at == 0 || matches!(data[at - 1], b'\n' | b'\r') || data[at - 1] == delimiter
+                    {
+                        break at;
+                    }
+                    q = at + 1;
+                }
+            }
+        };
+        while next < open {
+            let from = next.max(i);
+            let Some(k) = memchr::memchr(b'\n', &data[from..open]) else {
+                break;
+            };
+            let cut = from + k + 1;
+            if cut < data.len() {
+                cuts.push(cut);
+            }
+            next = cut + every;
+        }
+        if open == data.len() {
+            return Some(cuts);
+        }
+        // Inside the quoted field: `""` is a quote, a lone `"` closes it.
+        let mut j = open + 1;
+        i = loop {
+            let at = j + memchr::memchr(b'"', &data[j..])?;
+            if data.get(at + 1) == Some(&b'"') {
+                j = at + 2;
+            } else {
+                break at + 1;
+            }
+        };
+    }
+}
+
+/// What stops a row of a CSV chunk from becoming a record.
+enum RowEvent {
+    /// The row was skipped (line, reason).
+    Skip(u64, SkipReason),
+    /// The csv reader failed (line if known, message without data).
+    Error(Option<u64>, String),
+}
+
+/// What parsing one chunk gave besides the records written to its slots.
+#[derive(Default)]
+struct ChunkOut {
+    /// Records written to the slots, from the first.
+    filled: usize,
+    /// Records that found no slot left (none when the slots were counted right).
+    overflow: Vec<Record>,
+    /// The line of each record.
+    lines: Vec<u64>,
+    /// Skipped rows and a reader error, in order, each with the chunk's rows before it.
+    events: Vec<(u64, RowEvent)>,
+    /// Rows, blank lines not counted.
+    rows: u64,
+}
+
+/// At most how many rows `bytes` ends (`\n`, `\r\n` or a lone `\r` ends a row), plus one
+/// for a last row without a line break when `last`.
+fn max_rows(bytes: &[u8], last: bool) -> usize {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let cr = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    lf + cr + usize::from(last)
+}
+
+/// Parses the rows of `chunk`, which starts at a row boundary (or at the line break before
+/// one) on line `first_line`, writing its records to `slots` in order. Blank lines give
+/// nothing.
+fn parse_chunk(
+    chunk: &[u8],
+    first_line: u64,
+    delimiter: u8,
+    map: &Mapping,
+    opts: &ReadOptions,
+    slots: &mut [Record],
+) -> ChunkOut {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(chunk);
+    let mut lines = LineCounter::new(chunk);
+    lines.line = first_line;
+    let mut out = ChunkOut {
+        lines: Vec::with_capacity(slots.len()),
+        ..ChunkOut::default()
+    };
+    let mut row = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| lines.line_at(p.byte()));
+                let error = RowEvent::Error(line, format!("CSV: {}", e.kind_name()));
+                out.events.push((out.rows, error));
+                break;
+            }
+        }
+        let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
+        if row.len() == 1
+            && row
+                .get(0)
+                .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
+        {
+            continue; // a blank line
+        }
+        out.rows += 1;
+        if row.len() != map.columns.len() {
+            let reason = SkipReason::Ragged {
+                expected: map.columns.len(),
+                found: row.len(),
+            };
+            out.events
+                .push((out.rows - 1, RowEvent::Skip(line, reason)));
+            continue;
+        }
+        let mut r = RowBuilder::new(&opts.source);
+        let mut bad = None;
+        // The whole row is checked for UTF-8 at once; only a row that fails is gone through
+        // cell by cell, to name the column (a bad cell in an ignored column does not count).
+        match csv::StringRecord::from_byte_record(std::mem::take(&mut row)) {
+            Ok(text) => {
+                for (i, cell) in text.iter().enumerate() {
+                    let col = map.columns[i];
+                    if col == Column::Ignore {
+                        continue;
+                    }
+                    if cell.len() > opts.max_cell_bytes {
+                        bad = Some(SkipReason::CellTooLong {
+                            column: map.headers[i].clone(),
+                            bytes: cell.len(),
+                        });
+                        break;
+                    }
+                    r.push(col, cell);
+                }
+                row = text.into_byte_record();
+            }
+            Err(e) => {
+                row = e.into_byte_record();
+                for (i, cell) in row.iter().enumerate() {
+                    let col = map.columns[i];
+                    if col == Column::Ignore {
+                        continue;
+                    }
+                    if cell.len() > opts.max_cell_bytes {
+                        bad = Some(SkipReason::CellTooLong {
+                            column: map.headers[i].clone(),
+                            bytes: cell.len(),
+                        });
+                        break;
+                    }
+                    match std::str::from_utf8(cell) {
+                        Ok(s) => r.push(col, s),
+                        Err(_) => {
+                            bad = Some(SkipReason::InvalidUtf8 {
+                                column: map.headers[i].clone(),
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(reason) = bad {
+            out.events
+                .push((out.rows - 1, RowEvent::Skip(line, reason)));
+            continue;
+        }
+        let mut r = r.finish();
+        if r.id.is_empty() {
+            r.id = format!("L{line}");
+        }
+        match slots.get_mut(out.filled) {
+            Some(slot) => {
+                *slot = r;
+                out.filled += 1;
+            }
+            None => out.overflow.push(r),
+        }
+        out.lines.push(line);
+    }
+    out
+}
+
 fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOutcome> {
+    read_csv_in_chunks(data, opts, input, CHUNK_BYTES)
+}
+
+/// Reads a CSV export, parsing runs of rows of about `chunk_bytes` bytes in parallel.
+fn read_csv_in_chunks(
+    data: &[u8],
+    opts: &ReadOptions,
+    input: &str,
+    chunk_bytes: usize,
+) -> Result<ReadOutcome> {
     let data = text_body(data, input)?;
     let first_line = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let delimiter = opts
@@ -753,8 +1027,13 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
             ),
         )
     };
-    // Found before reading any row: a quote left open swallows the rest of the file.
-    let open = open_quote(data, delimiter);
+    // Found before reading any row: a quote left open swallows the rest of the file. The
+    // same scan finds where the rows can be split for parsing in parallel.
+    let cuts = row_cuts(data, delimiter, chunk_bytes);
+    let open = match cuts {
+        Some(_) => None,
+        None => open_quote(data, delimiter),
+    };
     if let Some((1, _)) = open {
         return Err(unterminated(1, Some("(header)")));
     }
@@ -794,80 +1073,120 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
             .collect(),
         ..ReadOutcome::default()
     };
-    let mut ids = Ids::new();
+    // The rows after the header, in chunks of whole rows with the line each starts on.
+    let body = usize::try_from(rdr.position().byte())
+        .unwrap_or(usize::MAX)
+        .min(data.len());
+    // Each chunk keeps the line break before it: a csv reader drops a byte-order mark at the
+    // start of its input, while the break is skipped like a blank line.
+    let mut chunks = Vec::new();
+    let mut line = 1 + memchr::memchr_iter(b'\n', &data[..body]).count() as u64;
+    let mut from = body;
+    for to in cuts
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|&c| c > body)
+        .chain([data.len()])
+    {
+        if from < to {
+            let lead = match from.checked_sub(1).map(|i| data[i]) {
+                Some(b'\n') => (1, 1),
+                Some(b'\r') => (1, 0),
+                _ => (0, 0),
+            };
+            chunks.push((&data[from - lead.0..to], line - lead.1));
+            line += memchr::memchr_iter(b'\n', &data[from..to]).count() as u64;
+        }
+        from = to;
+    }
+    // Each chunk writes its records into its own run of slots of the final list, counted
+    // from its line breaks; runs left partly empty (blank lines, skipped rows) are closed up.
+    let last = chunks.len().saturating_sub(1);
+    let counts: Vec<usize> = chunks
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(bytes, _))| max_rows(bytes, i == last))
+        .collect();
+    let total = counts.iter().sum();
+    let mut slots: Vec<Record> = Vec::with_capacity(total);
+    slots.par_extend(rayon::iter::repeat_n(Record::default(), total));
+    let mut runs = Vec::with_capacity(chunks.len());
+    let mut rest = slots.as_mut_slice();
+    for &n in &counts {
+        let n = n.min(rest.len());
+        let (run, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        runs.push(run);
+        rest = tail;
+    }
+    let parsed: Vec<ChunkOut> = chunks
+        .into_par_iter()
+        .zip(runs)
+        .map(|((chunk, line), run)| parse_chunk(chunk, line, delimiter, &map, opts, run))
+        .collect();
+    out.records = if parsed.iter().any(|c| !c.overflow.is_empty()) {
+        let mut records = Vec::with_capacity(slots.len());
+        let mut start = 0;
+        for (c, n) in parsed.iter().zip(&counts) {
+            records.extend(
+                slots[start..start + c.filled]
+                    .iter_mut()
+                    .map(std::mem::take),
+            );
+            records.extend(c.overflow.iter().cloned());
+            start += n;
+        }
+        records
+    } else {
+        let (mut start, mut kept) = (0, 0);
+        for (c, n) in parsed.iter().zip(&counts) {
+            if kept != start {
+                for j in 0..c.filled {
+                    slots.swap(kept + j, start + j);
+                }
+            }
+            kept += c.filled;
+            start += n;
+        }
+        slots.truncate(kept);
+        slots
+    };
+    // Skips and the encoding checks in file order, as one reader would have met them: the
+    // early check follows row 200 unless that row is ragged.
+    let mut lines = Vec::with_capacity(out.records.len());
     let mut utf8 = Utf8Errors::new();
-    let mut lines = LineCounter::new(data);
-    let mut row = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map(|p| lines.line_at(p.byte()));
-                return Err(Error::input(
-                    Some(input.into()),
-                    line,
-                    format!("CSV: {}", e.kind_name()),
-                ));
+    let (mut early_done, mut ragged_200) = (false, false);
+    for chunk in parsed {
+        lines.extend(chunk.lines);
+        for (before, event) in chunk.events {
+            let row = out.rows + before + 1;
+            if !early_done && row > 200 {
+                early_done = true;
+                if !ragged_200 {
+                    utf8.check(200, input)?;
+                }
             }
-        }
-        let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
-        if row.len() == 1
-            && row
-                .get(0)
-                .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
-        {
-            continue; // a blank line
-        }
-        out.rows += 1;
-        let skip = |reason| Skip {
-            input: input.to_string(),
-            line,
-            reason,
-        };
-        if row.len() != map.columns.len() {
-            out.skipped.push(skip(SkipReason::Ragged {
-                expected: map.columns.len(),
-                found: row.len(),
-            }));
-            continue;
-        }
-        let mut r = RowBuilder::new(&opts.source);
-        let mut bad = None;
-        for (i, cell) in row.iter().enumerate() {
-            let col = map.columns[i];
-            if col == Column::Ignore {
-                continue;
-            }
-            if cell.len() > opts.max_cell_bytes {
-                bad = Some(SkipReason::CellTooLong {
-                    column: map.headers[i].clone(),
-                    bytes: cell.len(),
-                });
-                break;
-            }
-            match std::str::from_utf8(cell) {
-                Ok(s) => r.push(col, s),
-                Err(_) => {
-                    utf8.note(line, &map.headers[i]);
-                    bad = Some(SkipReason::InvalidUtf8 {
-                        column: map.headers[i].clone(),
+            match event {
+                RowEvent::Error(line, msg) => {
+                    return Err(Error::input(Some(input.into()), line, msg));
+                }
+                RowEvent::Skip(line, reason) => {
+                    match &reason {
+                        SkipReason::Ragged { .. } => ragged_200 |= row == 200,
+                        SkipReason::InvalidUtf8 { column } => utf8.note(line, column),
+                        _ => {}
+                    }
+                    out.skipped.push(Skip {
+                        input: input.to_string(),
+                        line,
+                        reason,
                     });
-                    break;
                 }
             }
         }
-        match bad {
-            Some(reason) => out.skipped.push(skip(reason)),
-            None => {
-                let mut r = r.finish();
-                ids.fix(&mut r, line);
-                out.records.push(r);
-            }
-        }
-        if out.rows == 200 {
-            utf8.check(out.rows, input)?;
-        }
+        out.rows += chunk.rows;
+    }
+    if !early_done && out.rows >= 200 && !ragged_200 {
+        utf8.check(200, input)?;
     }
     utf8.check(out.rows, input)?;
     if out.rows == 0 {
@@ -877,7 +1196,7 @@ fn read_csv_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<ReadOu
             "the file has a header but no rows",
         ));
     }
-    out.duplicate_ids = ids.duplicates;
+    out.duplicate_ids = suffix_repeated_ids(&mut out.records, |i| format!("#L{}", lines[i]));
     Ok(out)
 }
 
@@ -919,7 +1238,7 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
         .map(|(k, v)| (fold_header(k), *v))
         .collect();
     let mut out = ReadOutcome::default();
-    let mut ids = Ids::new();
+    let mut lines = Vec::new();
     let mut utf8 = Utf8Errors::new();
     let mut objects = 0u64;
     let mut seen_keys: BTreeMap<String, Column> = BTreeMap::new();
@@ -1000,8 +1319,11 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
             Some(reason) => out.skipped.push(skip(reason)),
             None => {
                 let mut r = r.finish();
-                ids.fix(&mut r, line);
+                if r.id.is_empty() {
+                    r.id = format!("L{line}");
+                }
                 out.records.push(r);
+                lines.push(line);
             }
         }
     }
@@ -1014,7 +1336,7 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
              is not read)",
         ));
     }
-    out.duplicate_ids = ids.duplicates;
+    out.duplicate_ids = suffix_repeated_ids(&mut out.records, |i| format!("#L{}", lines[i]));
     out.columns = seen_keys.into_iter().collect();
     if !out.columns.iter().any(|(_, c)| c.is_evidence()) {
         let names: Vec<&str> = out.columns.iter().map(|(k, _)| k.as_str()).collect();
@@ -1341,5 +1663,79 @@ mod tests {
         let data = "id,phone,name\n\n1,+79123456789,\"Anna\n\nPetrova\"\n2,+79123456780\n";
         let out = read(data).unwrap();
         assert_eq!(out.skipped[0].line, 6);
+    }
+
+    /// Everything a read gives, as text, to compare two reads.
+    fn outcome_text(r: &Result<ReadOutcome>) -> String {
+        match r {
+            Ok(o) => format!(
+                "rows {} dup {} cols {:?}\n{:?}\n{:?}",
+                o.rows,
+                o.duplicate_ids,
+                o.columns,
+                o.skipped,
+                o.records
+                    .iter()
+                    .map(|r| serde_json::to_string(r).unwrap_or_default())
+                    .collect::<Vec<_>>()
+            ),
+            Err(e) => format!("error {e}"),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_read_in_chunks_are_the_rows_read_whole(
+            cells in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "1", ",", ",", ";", "\"", "\"\"", "\n", "\n", "\r\n", "\r", " ", "\u{439}",
+                    "\u{feff}", "\\xff",
+                ]),
+                0..120,
+            ),
+            every in 1usize..12,
+        ) {
+            let mut data = b"id,phone,name\n".to_vec();
+            for c in &cells {
+                data.extend_from_slice(if *c == "\\xff" { b"\xff" } else { c.as_bytes() });
+            }
+            let opts = ReadOptions::new("t");
+            let whole = read_csv_in_chunks(&data, &opts, "t", usize::MAX);
+            let split = read_csv_in_chunks(&data, &opts, "t", every);
+            proptest::prop_assert_eq!(outcome_text(&whole), outcome_text(&split));
+            proptest::prop_assert_eq!(
+                row_cuts(&data, b',', every).is_none(),
+                open_quote(&data, b',').is_some()
+            );
+        }
+    }
+
+    #[test]
+    fn chunked_reading_keeps_lines_skips_and_ids() {
+        let mut data = b"id,phone,name\r\n".to_vec();
+        for i in 0..300 {
+            match i % 7 {
+                0 => data.extend_from_slice(format!("{i},+7912{i:07},\"A\r\nB\"\r\n").as_bytes()),
+                1 => data.extend_from_slice(b"\r\n"),
+                2 => data.extend_from_slice(format!("{i},+7912{i:07}\r\n").as_bytes()),
+                // A byte-order mark opening a row is part of its first cell.
+                5 => data.extend_from_slice(format!("\u{feff}{i},+7912{i:07},b\n").as_bytes()),
+                3 => {
+                    data.extend_from_slice(format!("7,+7912{i:07},x").as_bytes());
+                    data.extend_from_slice(b"\xff\n");
+                }
+                _ => data.extend_from_slice(format!("7,+7912{i:07},\"x,\"\"y\"\"\"\n").as_bytes()),
+            }
+        }
+        let opts = ReadOptions::new("t");
+        let whole = read_csv_in_chunks(&data, &opts, "t", usize::MAX);
+        for every in [1, 5, 64, 1000] {
+            let split = read_csv_in_chunks(&data, &opts, "t", every);
+            assert_eq!(outcome_text(&whole), outcome_text(&split), "every {every}");
+        }
+        let out = whole.unwrap();
+        assert!(out.duplicate_ids > 50 && out.skipped.len() > 80);
+        assert!(out.records.iter().any(|r| r.id.starts_with('\u{feff}')));
+        assert!(out.records.iter().any(|r| r.id.starts_with("7#L")));
     }
 }
