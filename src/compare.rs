@@ -480,7 +480,7 @@ pub fn compare_each(
 ) {
     let mut group = [(0u32, 0u32); READ_AHEAD];
     let mut flush = |group: &[(u32, u32)]| {
-        std::hint::black_box(read_ahead(records, group));
+        std::hint::black_box(read_ahead(records, group.iter().flat_map(|&(a, b)| [a, b])));
         for &(a, b) in group {
             each(
                 a,
@@ -501,23 +501,19 @@ pub fn compare_each(
     flush(&group[..n]);
 }
 
-/// Touches what [`compare`] reads first of each record of `pairs`: the record, its first
-/// key and the first byte of its names. The sum only keeps the reads from being optimised
-/// away.
-fn read_ahead(records: &[Features], pairs: &[(u32, u32)]) -> u64 {
+/// Touches what [`compare`] reads first of each record of `ids`: the record, its first key
+/// and the first byte of its names. The sum only keeps the reads from being optimised away.
+pub(crate) fn read_ahead(records: &[Features], ids: impl IntoIterator<Item = u32>) -> u64 {
     let byte = |s: &Option<Box<str>>| {
         s.as_deref()
             .and_then(|s| s.as_bytes().first())
             .map_or(0, |&b| u64::from(b))
     };
-    let touch = |r: u32| {
-        records.get(r as usize).map_or(0, |f| {
+    ids.into_iter().fold(0, |acc, r| {
+        acc.wrapping_add(records.get(r as usize).map_or(0, |f| {
             f.keys.first().map_or(0, |k| k.0) ^ byte(&f.first) ^ byte(&f.first_root) ^ byte(&f.last)
-        })
-    };
-    pairs
-        .iter()
-        .fold(0, |acc, &(a, b)| acc.wrapping_add(touch(a) ^ touch(b)))
+        }))
+    })
 }
 
 /// People carrying one identifier value from which on it no longer tells people apart: a
