@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::block::{block, BlockingConfig, Hub, RuleStats, Sharing};
-use crate::cluster::{cluster_with, ClusterEvidence, Edge};
+use crate::cluster::{cluster_components, ClusterEvidence, Edge};
 use crate::compare::{compare, compare_each, Comparison, Features, Field, Key, Level};
 use crate::golden::{golden_of, GoldenRecord, Packed, Scratch, View};
 use crate::hash::{hash_str, mix};
@@ -380,10 +380,14 @@ struct Normalizer<'a, 't> {
     config: &'a Config,
     table: &'t SourceTable<'a>,
     sources: Vec<KnownSource<'a>>,
-    index: HashMap<&'a str, usize>,
+    index: FastMap<&'a str, usize>,
     last: usize,
-    rejected: HashMap<(FieldKind, Reject), u64>,
+    rejected: FastMap<(FieldKind, Reject), u64>,
 }
+
+/// A hash map with a fast hasher, for the normalising workers' per-record lookups (source
+/// names, reject reasons): SipHash costs more than the rest of reading a record's source.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 impl<'a, 't> Normalizer<'a, 't> {
     fn new(config: &'a Config, table: &'t SourceTable<'a>) -> Self {
@@ -391,9 +395,9 @@ impl<'a, 't> Normalizer<'a, 't> {
             config,
             table,
             sources: Vec::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
             last: 0,
-            rejected: HashMap::new(),
+            rejected: FastMap::default(),
         }
     }
 
@@ -653,7 +657,7 @@ pub fn resolve_with_progress(
     progress("cluster");
     let t = Instant::now();
     let evidence = cluster_evidence(&model, threshold);
-    let clustering = cluster_with(
+    let clustering = cluster_components(
         records.len(),
         &edges,
         &features,
@@ -772,9 +776,20 @@ pub fn resolve_with_progress(
     drop(features);
     drop(members);
     drop(reps);
+    let mut by_size: Vec<u64> = Vec::new();
     for g in &groups {
-        *stats.cluster_sizes.entry(g.1 - g.0).or_default() += 1;
+        let size = (g.1 - g.0) as usize;
+        if by_size.len() <= size {
+            by_size.resize(size + 1, 0);
+        }
+        by_size[size] += 1;
     }
+    stats.cluster_sizes = by_size
+        .iter()
+        .enumerate()
+        .filter(|&(_, &count)| count > 0)
+        .map(|(size, &count)| (size as u32, count))
+        .collect();
     drop(groups);
     // Move every customer to its place, one swap per customer placed.
     for i in 0..customers.len() {
