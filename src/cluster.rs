@@ -304,29 +304,19 @@ pub fn cluster_components<F: Borrow<Features> + Sync>(
     out
 }
 
-/// For each record, the smallest record of its connected component in the edge graph.
-/// Union-find where a root always has the smaller index, so one pass in index order finishes
-/// the roots.
+/// For each record, the smallest record of its connected component in the edge graph
+/// (petgraph's union-find over all the edges, whatever their score).
 fn component_roots(n: usize, edges: &[Edge]) -> Vec<u32> {
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    let find = |parent: &mut [u32], mut x: u32| {
-        while parent[x as usize] != x {
-            let up = parent[parent[x as usize] as usize];
-            parent[x as usize] = up;
-            x = up;
-        }
-        x
-    };
+    let mut uf = UnionFind::<u32>::new(n);
     for e in edges {
-        let (ra, rb) = (find(&mut parent, e.a), find(&mut parent, e.b));
-        if ra != rb {
-            parent[ra.max(rb) as usize] = ra.min(rb);
-        }
+        uf.union(e.a, e.b);
     }
-    for i in 0..n {
-        parent[i] = parent[parent[i] as usize];
+    let labels = uf.into_labeling();
+    let mut smallest = vec![u32::MAX; n];
+    for (i, &l) in labels.iter().enumerate() {
+        smallest[l as usize] = smallest[l as usize].min(i as u32);
     }
-    parent
+    labels.iter().map(|&l| smallest[l as usize]).collect()
 }
 
 /// One strongest-first pass over `edges`; the edges it refuses go to `refused` as
