@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{conflict, same_name, Features, Key, KeyFrequency, KeyKind, WIDELY_SHARED};
+use crate::compare::{
+    conflict, read_ahead, same_name, Features, Key, KeyFrequency, KeyKind, WIDELY_SHARED,
+};
 use crate::hash::{combine, mix};
 
 /// A blocking rule.
@@ -412,52 +414,73 @@ pub fn block(
             }
         }
         if let Some(kind) = rule.key_kind() {
-            // How many people share each identifier value, per block.
+            // Per block within the limit: how many people carry the value, and whether two
+            // or more of its carriers give a name (observed) and contradict each other.
             let counted = &out.frequencies;
-            let people: Vec<u32> = groups
-                .par_iter()
-                .map(|&(s, e)| {
-                    let block = &entries[s..e];
-                    if block.len() > limit {
-                        block.len() as u32
-                    } else {
-                        people_in_block(block, records, tiebreak, kind, counted)
-                    }
+            let per_block: Vec<BlockPeople> = groups
+                .par_chunks(BLOCKS_PER_TASK)
+                .flat_map_iter(|chunk| {
+                    let mut carriers = Vec::new();
+                    let mut scratch = Vec::new();
+                    // The carriers of a chunk of blocks are read once first, all together
+                    // (see `compare_each`).
+                    let carried = chunk
+                        .iter()
+                        .filter(|&&(s, e)| e - s <= limit)
+                        .flat_map(|&(s, e)| &entries[s..e]);
+                    std::hint::black_box(read_ahead(records, carried.map(|&(_, r)| r)));
+                    chunk
+                        .iter()
+                        .map(|&(s, e)| {
+                            let block = &entries[s..e];
+                            if block.len() > limit {
+                                return BlockPeople {
+                                    people: block.len() as u32,
+                                    observed: false,
+                                    contradicted: false,
+                                };
+                            }
+                            carriers.clear();
+                            carriers.extend(
+                                block
+                                    .iter()
+                                    .map(|&(_, r)| (tiebreak[r as usize], &records[r as usize])),
+                            );
+                            let people =
+                                count_people_with(&mut carriers, kind, counted, &mut scratch);
+                            let named =
+                                || carriers.iter().map(|c| c.1).filter(|f| f.first.is_some());
+                            let observed = named().nth(1).is_some();
+                            // One person counted: no two carriers contradict each other (a
+                            // record joins a group only if it contradicts none of its members).
+                            let contradicted = observed
+                                && people >= 2
+                                && named()
+                                    .enumerate()
+                                    .any(|(i, x)| named().skip(i + 1).any(|y| conflict(x, y)));
+                            BlockPeople {
+                                people,
+                                observed,
+                                contradicted,
+                            }
+                        })
+                        .collect::<Vec<_>>()
                 })
                 .collect();
             let shared_values: Vec<(Key, u32)> = groups
                 .par_iter()
-                .zip(people.par_iter())
-                .filter(|&(_, &n)| n >= 2)
-                .filter_map(|(&(s, _), &n)| {
+                .zip(per_block.par_iter())
+                .filter(|&(_, b)| b.people >= 2)
+                .filter_map(|(&(s, _), b)| {
                     let (k, r) = entries[s];
-                    Some((identifier_key(&records[r as usize], rule, k)?, n))
+                    Some((identifier_key(&records[r as usize], rule, k)?, b.people))
                 })
                 .collect();
             out.frequencies.reserve(shared_values.len());
             out.frequencies.extend(shared_values);
-            let (observed, shared) = groups
-                .par_iter()
-                .zip(people.par_iter())
-                .filter(|&(&(s, e), _)| e - s <= limit)
-                .map(|(&(s, e), &n)| {
-                    let named = || {
-                        entries[s..e]
-                            .iter()
-                            .map(|&(_, r)| &records[r as usize])
-                            .filter(|f| f.first.is_some())
-                    };
-                    let observed = named().nth(1).is_some();
-                    // One person counted: no two carriers contradict each other (a record
-                    // joins a group only if it contradicts none of its members).
-                    let contradicted = observed
-                        && n >= 2
-                        && named()
-                            .enumerate()
-                            .any(|(i, x)| named().skip(i + 1).any(|y| conflict(x, y)));
-                    (u64::from(observed), u64::from(contradicted))
-                })
-                .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            let (observed, shared) = per_block.iter().fold((0, 0), |(o, c), b| {
+                (o + u64::from(b.observed), c + u64::from(b.contradicted))
+            });
             out.sharing.push(Sharing {
                 kind: Some(kind),
                 observed,
@@ -505,48 +528,61 @@ fn identifier_key(f: &Features, rule: Rule, rule_key: u64) -> Option<Key> {
     f.keys_of(kind).find(|k| combine(tag, k.0) == rule_key)
 }
 
-/// Estimates how many different people carry one identifier value: records go, in a stable
-/// order, into the first group none of whose members they contradict (another given name or
-/// birth date; or, for values other than phones, no phone in common and no agreeing name).
-fn people_in_block(
-    block: &[(u64, u32)],
-    records: &[Features],
-    tiebreak: &[u64],
-    kind: KeyKind,
-    counted: &HashMap<Key, u32>,
-) -> u32 {
-    let mut carriers: Vec<(u64, &Features)> = block
-        .iter()
-        .map(|&(_, r)| (tiebreak[r as usize], &records[r as usize]))
-        .collect();
-    count_people(&mut carriers, kind, counted)
+/// Blocks of identifier values whose carriers one parallel task counts.
+const BLOCKS_PER_TASK: usize = 256;
+
+/// What the carriers of one identifier value tell.
+struct BlockPeople {
+    /// How many different people carry the value.
+    people: u32,
+    /// Two or more of its carriers give a name.
+    observed: bool,
+    /// Two of those contradict each other.
+    contradicted: bool,
 }
 
-/// [`people_in_block`] over `(tiebreak, features)` of the records carrying one value of
-/// `kind`; sorts `carriers`. `tf` holds the people counts of phones: phones that many people
-/// carry (a store's placeholder number) do not tell two carriers of a card apart.
+/// Estimates how many different people carry one identifier value, from `(tiebreak,
+/// features)` of the records carrying it (sorted here): records go, in the tiebreak order,
+/// into the first group none of whose members they contradict (another given name or birth
+/// date; or, for values other than phones, no phone in common and no agreeing name). `tf`
+/// holds the people counts of phones: phones that many people carry (a store's placeholder
+/// number) do not tell two carriers of a card apart.
 pub(crate) fn count_people(
     carriers: &mut [(u64, &Features)],
     kind: KeyKind,
     tf: &impl KeyFrequency,
 ) -> u32 {
+    count_people_with(carriers, kind, tf, &mut Vec::new())
+}
+
+/// [`count_people`] with a buffer of group numbers to reuse.
+fn count_people_with(
+    carriers: &mut [(u64, &Features)],
+    kind: KeyKind,
+    tf: &impl KeyFrequency,
+    group_of: &mut Vec<u32>,
+) -> u32 {
     carriers.sort_unstable_by_key(|c| c.0);
-    let mut groups: Vec<Vec<&Features>> = Vec::new();
-    for &(_, f) in carriers.iter() {
-        let fits = |g: &Vec<&Features>| {
-            g.iter().all(|other| {
-                !(conflict(f, other)
-                    || (matches!(kind, KeyKind::Card | KeyKind::Device)
-                        && phones_disjoint(f, other, tf)
-                        && !same_name(f, other)))
-            })
+    group_of.clear();
+    let mut groups = 0;
+    for (i, &(_, f)) in carriers.iter().enumerate() {
+        let fits = |g: u32| {
+            group_of
+                .iter()
+                .zip(carriers[..i].iter())
+                .filter(|&(&h, _)| h == g)
+                .all(|(_, &(_, other))| {
+                    !(conflict(f, other)
+                        || (matches!(kind, KeyKind::Card | KeyKind::Device)
+                            && phones_disjoint(f, other, tf)
+                            && !same_name(f, other)))
+                })
         };
-        match groups.iter_mut().find(|g| fits(g)) {
-            Some(g) => g.push(f),
-            None => groups.push(vec![f]),
-        }
+        let g = (0..groups).find(|&g| fits(g)).unwrap_or(groups);
+        groups = groups.max(g + 1);
+        group_of.push(g);
     }
-    groups.len() as u32
+    groups
 }
 
 /// Both records have phones of their own (not widely shared) and share none.
@@ -557,8 +593,7 @@ fn phones_disjoint(a: &Features, b: &Features, tf: &impl KeyFrequency) -> bool {
     if pa.peek().is_none() || pb.peek().is_none() {
         return false;
     }
-    let pb: Vec<Key> = pb.collect();
-    !pa.any(|k| pb.contains(&k))
+    !pa.any(|k| b.keys_of(KeyKind::Phone).any(|x| x == k))
 }
 
 /// Ranges `[start, end)` of entries sharing a key, for blocks of two or more.

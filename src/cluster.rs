@@ -186,6 +186,139 @@ pub fn cluster_with<F: Borrow<Features>>(
     first
 }
 
+/// [`cluster_with`] on each connected component of the edge graph by itself, the components
+/// in parallel. A join, a refusal or an ambiguous record never reaches past its component, so
+/// the result is the one [`cluster_with`] gives on all the edges at once; each component's
+/// records are numbered in input order, which keeps every tie-break. One pass over all the
+/// edges is serial, and at millions of records most of its time goes to cache misses across
+/// the whole input; a component's records and edges fit in cache.
+pub fn cluster_components<F: Borrow<Features> + Sync>(
+    n: usize,
+    edges: &[Edge],
+    features: &[F],
+    tiebreak: &[u64],
+    tf: &(impl KeyFrequency + Sync),
+    evidence: &ClusterEvidence,
+) -> Clustering {
+    if edges.len() < PARALLEL_EDGES {
+        return cluster_with(n, edges, features, tiebreak, tf, evidence);
+    }
+    let roots = component_roots(n, edges);
+    // Edges and records grouped by component (its smallest record), records in input order.
+    let mut edge_keys: Vec<u64> = edges
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| (u64::from(roots[e.a as usize]) << 32) | i as u64)
+        .collect();
+    edge_keys.par_sort_unstable();
+    let mut record_keys: Vec<u64> = edges
+        .par_iter()
+        .flat_map_iter(|e| {
+            let root = u64::from(roots[e.a as usize]) << 32;
+            [root | u64::from(e.a), root | u64::from(e.b)]
+        })
+        .collect();
+    record_keys.par_sort_unstable();
+    record_keys.dedup();
+    drop(roots);
+    let spans = |keys: &[u64]| {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..=keys.len() {
+            if i == keys.len() || keys[i] >> 32 != keys[start] >> 32 {
+                out.push(start..i);
+                start = i;
+            }
+        }
+        out
+    };
+    let components: Vec<_> = spans(&edge_keys)
+        .into_iter()
+        .zip(spans(&record_keys))
+        .collect();
+
+    struct Part {
+        labels: Vec<u32>,
+        best: Vec<Option<f32>>,
+        guarded: u64,
+        joining: u64,
+        ambiguous: u64,
+    }
+    let parts: Vec<Part> = components
+        .par_iter()
+        .map(|(es, rs)| {
+            let members: Vec<u32> = record_keys[rs.clone()].iter().map(|&k| k as u32).collect();
+            let local = |r: u32| members.binary_search(&r).unwrap_or(0) as u32;
+            let local_edges: Vec<Edge> = edge_keys[es.clone()]
+                .iter()
+                .map(|&k| {
+                    let e = &edges[k as u32 as usize];
+                    Edge {
+                        a: local(e.a),
+                        b: local(e.b),
+                        score: e.score,
+                    }
+                })
+                .collect();
+            let local_features: Vec<&Features> = members
+                .iter()
+                .map(|&r| features[r as usize].borrow())
+                .collect();
+            let local_tiebreak: Vec<u64> = members.iter().map(|&r| tiebreak[r as usize]).collect();
+            let c = cluster_with(
+                members.len(),
+                &local_edges,
+                &local_features,
+                &local_tiebreak,
+                tf,
+                evidence,
+            );
+            Part {
+                labels: c.labels.iter().map(|&l| members[l as usize]).collect(),
+                best: c.best_score,
+                guarded: c.guarded_edges,
+                joining: c.joining_edges,
+                ambiguous: c.ambiguous_records,
+            }
+        })
+        .collect();
+
+    let mut out = Clustering {
+        labels: (0..n as u32).collect(),
+        best_score: vec![None; n],
+        ..Clustering::default()
+    };
+    for ((_, rs), part) in components.iter().zip(&parts) {
+        for ((&k, &label), &best) in record_keys[rs.clone()]
+            .iter()
+            .zip(&part.labels)
+            .zip(&part.best)
+        {
+            out.labels[k as u32 as usize] = label;
+            out.best_score[k as u32 as usize] = best;
+        }
+        out.guarded_edges += part.guarded;
+        out.joining_edges += part.joining;
+        out.ambiguous_records += part.ambiguous;
+    }
+    out
+}
+
+/// For each record, the smallest record of its connected component in the edge graph
+/// (petgraph's union-find over all the edges, whatever their score).
+fn component_roots(n: usize, edges: &[Edge]) -> Vec<u32> {
+    let mut uf = UnionFind::<u32>::new(n);
+    for e in edges {
+        uf.union(e.a, e.b);
+    }
+    let labels = uf.into_labeling();
+    let mut smallest = vec![u32::MAX; n];
+    for (i, &l) in labels.iter().enumerate() {
+        smallest[l as usize] = smallest[l as usize].min(i as u32);
+    }
+    labels.iter().map(|&l| smallest[l as usize]).collect()
+}
+
 /// One strongest-first pass over `edges`; the edges it refuses go to `refused` as
 /// `(a, b, score)`.
 fn cluster_pass<F: Borrow<Features>>(
@@ -545,6 +678,75 @@ mod tests {
         let shared = cluster_with(4, &edges, &f, &tb, &tf, &evidence);
         assert!(shared.labels.iter().all(|&l| l == shared.labels[0]));
         assert_eq!(shared.guarded_edges, 0);
+    }
+
+    #[test]
+    fn components_apart_give_the_one_pass_result() {
+        // Many small components, with namesakes, refused joins and ambiguous records, and
+        // more edges than the component split starts at.
+        let n = 30_000u32;
+        let h = |x: u64| crate::hash::mix(x);
+        let f: Vec<Features> = (0..n as u64)
+            .map(|i| {
+                let mut p = person(["anna", "olga", "ivan"][(h(i) % 3) as usize], 0);
+                if h(i + 1) % 3 == 0 {
+                    p.dob = 19_900_101 + (h(i + 2) % 4) as u32;
+                }
+                let kinds = [KeyKind::Email, KeyKind::Phone, KeyKind::Card];
+                p.keys = (0..h(i + 3) % 3)
+                    .map(|k| Key::new(kinds[(h(i + k) % 3) as usize], h(i + 9 * k) % 50_000))
+                    .collect();
+                p.keys.sort_unstable();
+                p
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for i in 0..n {
+            // Runs of about 8 records, each linked to the next few.
+            if i % 8 == 7 {
+                continue;
+            }
+            for d in 1..=(1 + h(u64::from(i) + 5) % 3) as u32 {
+                let j = i + d;
+                if j < n && j / 8 == i / 8 {
+                    edges.push(Edge {
+                        a: if i % 2 == 0 { i } else { j },
+                        b: if i % 2 == 0 { j } else { i },
+                        score: 6.0 + (h(u64::from(i * 7 + d)) % 40) as f32 / 4.0,
+                    });
+                }
+            }
+        }
+        assert!(edges.len() >= PARALLEL_EDGES);
+        // Records numbered apart from their hash order, and a few equal hashes.
+        let tb: Vec<u64> = (0..u64::from(n)).map(|i| h(i / 2 * 2 + 11)).collect();
+        let evidence = ClusterEvidence {
+            threshold: 6.0,
+            disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0],
+        };
+        let one = cluster_with(n as usize, &edges, &f, &tb, &(), &evidence);
+        let apart = cluster_components(n as usize, &edges, &f, &tb, &(), &evidence);
+        assert!(one.ambiguous_records > 0 && one.guarded_edges > 0 && one.joining_edges > 0);
+        assert_eq!(apart.labels, one.labels);
+        assert_eq!(apart.best_score, one.best_score);
+        assert_eq!(apart.guarded_edges, one.guarded_edges);
+        assert_eq!(apart.joining_edges, one.joining_edges);
+        assert_eq!(apart.ambiguous_records, one.ambiguous_records);
+        // On one thread too.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let single =
+            pool.install(|| cluster_components(n as usize, &edges, &f, &tb, &(), &evidence));
+        assert_eq!(single.labels, one.labels);
+    }
+
+    #[test]
+    fn component_roots_are_the_smallest_members() {
+        let e = |a, b| Edge { a, b, score: 1.0 };
+        let roots = component_roots(7, &[e(5, 3), e(6, 1), e(3, 4), e(1, 2)]);
+        assert_eq!(roots, [0, 1, 1, 3, 3, 3, 1]);
     }
 
     #[test]

@@ -23,8 +23,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::block::{block, BlockingConfig, Hub, RuleStats, Sharing};
-use crate::cluster::{cluster_with, ClusterEvidence, Edge};
-use crate::compare::{compare, Comparison, Features, Field, Key, Level};
+use crate::cluster::{cluster_components, ClusterEvidence, Edge};
+use crate::compare::{compare, compare_each, Comparison, Features, Field, Key, Level};
 use crate::golden::{golden_of, GoldenRecord, Packed, Scratch, View};
 use crate::hash::{hash_str, mix};
 use crate::model::{log2_odds, Explanation, Model};
@@ -154,6 +154,10 @@ impl Config {
         Ok(())
     }
 }
+
+/// Candidate pairs one parallel task compares: large enough for [`compare_each`] to read
+/// ahead, small enough to balance two to many threads.
+const PAIRS_PER_TASK: usize = 4096;
 
 /// Most random pairs [`Config::u_sample_pairs`] may ask for.
 pub const MAX_U_SAMPLE_PAIRS: usize = 50_000_000;
@@ -376,10 +380,14 @@ struct Normalizer<'a, 't> {
     config: &'a Config,
     table: &'t SourceTable<'a>,
     sources: Vec<KnownSource<'a>>,
-    index: HashMap<&'a str, usize>,
+    index: FastMap<&'a str, usize>,
     last: usize,
-    rejected: HashMap<(FieldKind, Reject), u64>,
+    rejected: FastMap<(FieldKind, Reject), u64>,
 }
+
+/// A hash map with a fast hasher, for the normalising workers' per-record lookups (source
+/// names, reject reasons): SipHash costs more than the rest of reading a record's source.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 impl<'a, 't> Normalizer<'a, 't> {
     fn new(config: &'a Config, table: &'t SourceTable<'a>) -> Self {
@@ -387,9 +395,9 @@ impl<'a, 't> Normalizer<'a, 't> {
             config,
             table,
             sources: Vec::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
             last: 0,
-            rejected: HashMap::new(),
+            rejected: FastMap::default(),
         }
     }
 
@@ -560,20 +568,25 @@ pub fn resolve_with_progress(
             })
             .filter(|(a, b)| a != b)
             .collect::<Vec<_>>()
-            .par_iter()
-            .map(|&(a, b)| compare(&features[a as usize], &features[b as usize], &()))
+            .par_chunks(PAIRS_PER_TASK)
+            .flat_map_iter(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len());
+                compare_each(&features, chunk.iter().copied(), &(), |_, _, c| out.push(c));
+                out
+            })
             .collect();
         model.set_u_from_sample(&sample);
 
         let keep = (pairs.len() / config.em_sample_pairs.max(1)).max(1) as u64;
         let patterns: HashMap<u32, u64> = pairs
-            .par_iter()
-            .filter(|&&(a, b)| {
-                keep == 1 || mix(tiebreak[a as usize] ^ tiebreak[b as usize]) % keep == 0
-            })
-            .fold(HashMap::new, |mut acc: HashMap<u32, u64>, &(a, b)| {
-                let c = compare(&features[a as usize], &features[b as usize], &());
-                *acc.entry(c.pattern).or_default() += 1;
+            .par_chunks(PAIRS_PER_TASK)
+            .fold(HashMap::new, |mut acc: HashMap<u32, u64>, chunk| {
+                let sampled = chunk.iter().copied().filter(|&(a, b)| {
+                    keep == 1 || mix(tiebreak[a as usize] ^ tiebreak[b as usize]) % keep == 0
+                });
+                compare_each(&features, sampled, &(), |_, _, c| {
+                    *acc.entry(c.pattern).or_default() += 1;
+                });
                 acc
             })
             .reduce(HashMap::new, |mut a, b| {
@@ -606,27 +619,25 @@ pub fn resolve_with_progress(
     let t = Instant::now();
     let threshold = log2_odds(config.match_probability);
     let (edges, contradicting): (Vec<Edge>, u64) = pairs
-        .par_iter()
+        .par_chunks(PAIRS_PER_TASK)
         .fold(
             || (Vec::new(), 0u64),
-            |(mut edges, mut contra), &(a, b)| {
-                let c = compare(
-                    &features[a as usize],
-                    &features[b as usize],
-                    &blocking.frequencies,
-                );
-                if c.contradicts() {
-                    contra += 1;
-                } else {
-                    let s = model.score(&c);
-                    if s >= threshold {
-                        edges.push(Edge {
-                            a,
-                            b,
-                            score: s as f32,
-                        });
+            |(mut edges, mut contra), chunk| {
+                let tf = &blocking.frequencies;
+                compare_each(&features, chunk.iter().copied(), tf, |a, b, c| {
+                    if c.contradicts() {
+                        contra += 1;
+                    } else {
+                        let s = model.score(&c);
+                        if s >= threshold {
+                            edges.push(Edge {
+                                a,
+                                b,
+                                score: s as f32,
+                            });
+                        }
                     }
-                }
+                });
                 (edges, contra)
             },
         )
@@ -646,7 +657,7 @@ pub fn resolve_with_progress(
     progress("cluster");
     let t = Instant::now();
     let evidence = cluster_evidence(&model, threshold);
-    let clustering = cluster_with(
+    let clustering = cluster_components(
         records.len(),
         &edges,
         &features,
@@ -765,9 +776,20 @@ pub fn resolve_with_progress(
     drop(features);
     drop(members);
     drop(reps);
+    let mut by_size: Vec<u64> = Vec::new();
     for g in &groups {
-        *stats.cluster_sizes.entry(g.1 - g.0).or_default() += 1;
+        let size = (g.1 - g.0) as usize;
+        if by_size.len() <= size {
+            by_size.resize(size + 1, 0);
+        }
+        by_size[size] += 1;
     }
+    stats.cluster_sizes = by_size
+        .iter()
+        .enumerate()
+        .filter(|&(_, &count)| count > 0)
+        .map(|(size, &count)| (size as u32, count))
+        .collect();
     drop(groups);
     // Move every customer to its place, one swap per customer placed.
     for i in 0..customers.len() {
