@@ -699,13 +699,16 @@ pub fn resolve_with_progress(
         .collect();
     // `dest[g]`: the place of group g among customers ordered by (representative hash, index).
     let mut dest: Vec<u32> = {
-        let mut order: Vec<u32> = (0..groups.len() as u32).collect();
-        order.par_sort_unstable_by_key(|&g| {
-            let rep = reps[g as usize];
-            (tiebreak[rep as usize], rep)
-        });
+        // The sort keys are gathered first: read inside the comparisons, each would be a
+        // cache miss.
+        let mut order: Vec<(u64, u32, u32)> = reps
+            .par_iter()
+            .enumerate()
+            .map(|(g, &rep)| (tiebreak[rep as usize], rep, g as u32))
+            .collect();
+        order.par_sort_unstable();
         let mut dest = vec![0u32; groups.len()];
-        for (k, &g) in order.iter().enumerate() {
+        for (k, &(_, _, g)) in order.iter().enumerate() {
             dest[g as usize] = k as u32;
         }
         dest
@@ -738,6 +741,16 @@ pub fn resolve_with_progress(
     let mut customers: Vec<Customer> = Vec::with_capacity(groups.len());
     let batch = groups.len() / 64 + 1;
     let mut packed = packed;
+    // The batch of each record: at most 64 batches.
+    let mut batch_of = vec![0u8; records.len()];
+    for (k, gs) in groups.chunks(batch).enumerate() {
+        if let (Some(first), Some(last)) = (gs.first(), gs.last()) {
+            for r in &members[first.0 as usize..last.1 as usize] {
+                batch_of[r.index()] = k as u8;
+            }
+        }
+    }
+    let mut batch_no = 0u8;
     for (gs, rs) in groups.chunks(batch).zip(reps.chunks(batch)) {
         customers.par_extend(gs.par_iter().zip(rs.par_iter()).map_init(
             Scratch::new,
@@ -765,12 +778,17 @@ pub fn resolve_with_progress(
                 }
             },
         ));
-        if let (Some(first), Some(last)) = (gs.first(), gs.last()) {
-            for r in &members[first.0 as usize..last.1 as usize] {
-                packed[r.index()] = Packed::default();
-                features[r.index()] = Features::default();
-            }
-        }
+        // The batch's records are freed in parallel, in input order (they lie scattered).
+        features
+            .par_iter_mut()
+            .zip(packed.par_iter_mut())
+            .zip(batch_of.par_iter())
+            .filter(|&(_, &b)| b == batch_no)
+            .for_each(|((f, p), _)| {
+                *f = Features::default();
+                *p = Packed::default();
+            });
+        batch_no += 1;
     }
     drop(packed);
     drop(features);
