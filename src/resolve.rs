@@ -750,8 +750,7 @@ pub fn resolve_with_progress(
             }
         }
     }
-    let mut batch_no = 0u8;
-    for (gs, rs) in groups.chunks(batch).zip(reps.chunks(batch)) {
+    for (batch_no, (gs, rs)) in groups.chunks(batch).zip(reps.chunks(batch)).enumerate() {
         customers.par_extend(gs.par_iter().zip(rs.par_iter()).map_init(
             Scratch::new,
             |scratch, (g, &rep)| {
@@ -783,12 +782,11 @@ pub fn resolve_with_progress(
             .par_iter_mut()
             .zip(packed.par_iter_mut())
             .zip(batch_of.par_iter())
-            .filter(|&(_, &b)| b == batch_no)
+            .filter(|&(_, &b)| usize::from(b) == batch_no)
             .for_each(|((f, p), _)| {
                 *f = Features::default();
                 *p = Packed::default();
             });
-        batch_no += 1;
     }
     drop(packed);
     drop(features);
