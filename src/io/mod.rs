@@ -933,6 +933,12 @@ fn parse_chunk(
         }
         let mut r = RowBuilder::new(&opts.source);
         let mut bad = None;
+        let too_long = |i: usize, bytes: usize| {
+            (bytes > opts.max_cell_bytes).then(|| SkipReason::CellTooLong {
+                column: map.headers[i].clone(),
+                bytes,
+            })
+        };
         // The whole row is checked for UTF-8 at once; only a row that fails is gone through
         // cell by cell, to name the column (a bad cell in an ignored column does not count).
         match csv::StringRecord::from_byte_record(std::mem::take(&mut row)) {
@@ -942,11 +948,8 @@ fn parse_chunk(
                     if col == Column::Ignore {
                         continue;
                     }
-                    if cell.len() > opts.max_cell_bytes {
-                        bad = Some(SkipReason::CellTooLong {
-                            column: map.headers[i].clone(),
-                            bytes: cell.len(),
-                        });
+                    if let Some(reason) = too_long(i, cell.len()) {
+                        bad = Some(reason);
                         break;
                     }
                     r.push(col, cell);
@@ -960,11 +963,8 @@ fn parse_chunk(
                     if col == Column::Ignore {
                         continue;
                     }
-                    if cell.len() > opts.max_cell_bytes {
-                        bad = Some(SkipReason::CellTooLong {
-                            column: map.headers[i].clone(),
-                            bytes: cell.len(),
-                        });
+                    if let Some(reason) = too_long(i, cell.len()) {
+                        bad = Some(reason);
                         break;
                     }
                     match std::str::from_utf8(cell) {
