@@ -879,6 +879,39 @@ fn max_rows(bytes: &[u8], last: bool) -> usize {
     lf + cr + usize::from(last)
 }
 
+/// Pushes a row's cells into `r` in column order: each cell as text, or as the byte length of
+/// a cell that is not UTF-8. Returns why the row is skipped, if it is: the first cell, outside
+/// ignored columns, that is too long or not UTF-8.
+fn fill_row<'c>(
+    r: &mut RowBuilder<'_>,
+    cells: impl Iterator<Item = std::result::Result<&'c str, usize>>,
+    map: &Mapping,
+    opts: &ReadOptions,
+) -> Option<SkipReason> {
+    for (i, cell) in cells.enumerate() {
+        let col = map.columns[i];
+        if col == Column::Ignore {
+            continue;
+        }
+        let bytes = cell.map_or_else(|n| n, str::len);
+        if bytes > opts.max_cell_bytes {
+            return Some(SkipReason::CellTooLong {
+                column: map.headers[i].clone(),
+                bytes,
+            });
+        }
+        match cell {
+            Ok(s) => r.push(col, s),
+            Err(_) => {
+                return Some(SkipReason::InvalidUtf8 {
+                    column: map.headers[i].clone(),
+                })
+            }
+        }
+    }
+    None
+}
+
 /// Parses the rows of `chunk`, which starts at a row boundary (or at the line break before
 /// one) on line `first_line`, writing its records to `slots` in order. Blank lines give
 /// nothing.
@@ -932,53 +965,22 @@ fn parse_chunk(
             continue;
         }
         let mut r = RowBuilder::new(&opts.source);
-        let mut bad = None;
-        let too_long = |i: usize, bytes: usize| {
-            (bytes > opts.max_cell_bytes).then(|| SkipReason::CellTooLong {
-                column: map.headers[i].clone(),
-                bytes,
-            })
-        };
         // The whole row is checked for UTF-8 at once; only a row that fails is gone through
         // cell by cell, to name the column (a bad cell in an ignored column does not count).
-        match csv::StringRecord::from_byte_record(std::mem::take(&mut row)) {
+        let bad = match csv::StringRecord::from_byte_record(std::mem::take(&mut row)) {
             Ok(text) => {
-                for (i, cell) in text.iter().enumerate() {
-                    let col = map.columns[i];
-                    if col == Column::Ignore {
-                        continue;
-                    }
-                    if let Some(reason) = too_long(i, cell.len()) {
-                        bad = Some(reason);
-                        break;
-                    }
-                    r.push(col, cell);
-                }
+                let bad = fill_row(&mut r, text.iter().map(Ok), map, opts);
                 row = text.into_byte_record();
+                bad
             }
             Err(e) => {
                 row = e.into_byte_record();
-                for (i, cell) in row.iter().enumerate() {
-                    let col = map.columns[i];
-                    if col == Column::Ignore {
-                        continue;
-                    }
-                    if let Some(reason) = too_long(i, cell.len()) {
-                        bad = Some(reason);
-                        break;
-                    }
-                    match std::str::from_utf8(cell) {
-                        Ok(s) => r.push(col, s),
-                        Err(_) => {
-                            bad = Some(SkipReason::InvalidUtf8 {
-                                column: map.headers[i].clone(),
-                            });
-                            break;
-                        }
-                    }
-                }
+                let cells = row
+                    .iter()
+                    .map(|c| std::str::from_utf8(c).map_err(|_| c.len()));
+                fill_row(&mut r, cells, map, opts)
             }
-        }
+        };
         if let Some(reason) = bad {
             out.events
                 .push((out.rows - 1, RowEvent::Skip(line, reason)));
