@@ -792,20 +792,9 @@ pub fn resolve_with_progress(
     drop(features);
     drop(members);
     drop(reps);
-    let mut by_size: Vec<u64> = Vec::new();
     for g in &groups {
-        let size = (g.1 - g.0) as usize;
-        if by_size.len() <= size {
-            by_size.resize(size + 1, 0);
-        }
-        by_size[size] += 1;
+        *stats.cluster_sizes.entry(g.1 - g.0).or_default() += 1;
     }
-    stats.cluster_sizes = by_size
-        .iter()
-        .enumerate()
-        .filter(|&(_, &count)| count > 0)
-        .map(|(size, &count)| (size as u32, count))
-        .collect();
     drop(groups);
     // Move every customer to its place, one swap per customer placed.
     for i in 0..customers.len() {
