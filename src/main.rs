@@ -472,7 +472,11 @@ struct Summary<'a> {
 fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let progress = Progress::new(args.quiet || args.json);
+    // The normalisers' tables are built while the file is read rather than by the first
+    // record, which would leave the other cores waiting.
+    let tables = std::thread::spawn(omnilink::normalize::prepare);
     let loaded = load(&args.input, &progress)?;
+    let _ = tables.join();
     // Before the long part: an output directory that cannot be written fails now.
     prepare_out_dir(&args.out)?;
     let res = omnilink::resolve_with_progress(&loaded.records, &loaded.config, &|stage| {
