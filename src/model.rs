@@ -22,6 +22,46 @@ use crate::compare::{Comparison, Field, Level};
 /// Probabilities per field and level, indexed `[field][level]`.
 pub type LevelTable = [[f64; Level::COUNT]; Field::COUNT];
 
+/// How many comparisons came out at each level of each field: what `u` is estimated from,
+/// gathered in parallel without keeping the comparisons.
+///
+/// ```
+/// use omnilink::compare::{Comparison, Field, Level};
+/// use omnilink::model::LevelCounts;
+/// // Nothing to compare: every field is missing.
+/// let c = Comparison::default();
+/// let mut counts = LevelCounts::default();
+/// counts.add(&c);
+/// counts.add(&c);
+/// assert_eq!(counts.get(Field::Phone, Level::Missing), 2);
+/// assert_eq!(counts.get(Field::Phone, Level::Exact), 0);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LevelCounts([[u64; Level::COUNT]; Field::COUNT]);
+
+impl LevelCounts {
+    /// Counts the level of every field of `c`.
+    pub fn add(&mut self, c: &Comparison) {
+        for field in Field::ALL {
+            self.0[field as usize][c.level(field) as usize] += 1;
+        }
+    }
+
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: &LevelCounts) {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        }
+    }
+
+    /// Comparisons with `field` at `level`.
+    pub fn get(&self, field: Field, level: Level) -> u64 {
+        self.0[field as usize][level as usize]
+    }
+}
+
 /// A trained (or default) Fellegi-Sunter model. Serialises with serde and can be reused.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,11 +324,18 @@ impl Model {
     /// Sets `u` from the comparison levels of (mostly non-matching) random pairs.
     /// Unseen levels get a small smoothed probability.
     pub fn set_u_from_sample(&mut self, sample: &[Comparison]) {
+        let mut counts = LevelCounts::default();
+        for c in sample {
+            counts.add(c);
+        }
+        self.set_u_from_counts(&counts);
+    }
+
+    /// Sets `u` from level counts of (mostly non-matching) random pairs, as
+    /// [`Model::set_u_from_sample`] does from the comparisons themselves.
+    pub fn set_u_from_counts(&mut self, counts: &LevelCounts) {
         for field in Field::ALL {
-            let mut counts = [0u64; Level::COUNT];
-            for c in sample {
-                counts[c.level(field) as usize] += 1;
-            }
+            let counts = &counts.0[field as usize];
             let present: u64 = counts[1..].iter().sum();
             if present == 0 {
                 continue;

@@ -24,10 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{block, BlockingConfig, Hub, RuleStats, Sharing};
 use crate::cluster::{cluster_components, ClusterEvidence, Edge};
-use crate::compare::{compare, compare_each, Comparison, Features, Field, Key, Level};
+use crate::compare::{compare, compare_each, Features, Field, Key, Level};
 use crate::golden::{golden_of, GoldenRecord, Packed, Scratch, View};
 use crate::hash::{hash_str, mix};
-use crate::model::{log2_odds, Explanation, Model};
+use crate::model::{log2_odds, Explanation, LevelCounts, Model};
 use crate::normalize::{normalize_record, Context, FieldKind, Region, Reject};
 use crate::privacy::IdentifierKey;
 use crate::{Error, Record, RecordId, Result};
@@ -560,22 +560,29 @@ pub fn resolve_with_progress(
         by_hash.par_sort_unstable_by_key(|&i| (tiebreak[i as usize], i));
         let mut rng = SplitMix(0x6f6d_6e69_6c69_6e6b);
         let n = by_hash.len() as u64;
-        let sample: Vec<Comparison> = (0..config.u_sample_pairs)
+        let mut sample: Vec<(u32, u32)> = (0..config.u_sample_pairs)
             .map(|_| {
                 let a = by_hash[(rng.next() % n) as usize];
                 let b = by_hash[(rng.next() % n) as usize];
                 (a, b)
             })
             .filter(|(a, b)| a != b)
-            .collect::<Vec<_>>()
-            .par_chunks(PAIRS_PER_TASK)
-            .flat_map_iter(|chunk| {
-                let mut out = Vec::with_capacity(chunk.len());
-                compare_each(&features, chunk.iter().copied(), &(), |_, _, c| out.push(c));
-                out
-            })
             .collect();
-        model.set_u_from_sample(&sample);
+        // Only the counts matter, not the order: sorted, one record of each pair is read in
+        // memory order.
+        sample.par_sort_unstable();
+        let counts = sample
+            .par_chunks(PAIRS_PER_TASK)
+            .fold(LevelCounts::default, |mut counts, chunk| {
+                compare_each(&features, chunk.iter().copied(), &(), |_, _, c| counts.add(&c));
+                counts
+            })
+            .reduce(LevelCounts::default, |mut a, b| {
+                a.merge(&b);
+                a
+            });
+        drop(sample);
+        model.set_u_from_counts(&counts);
 
         let keep = (pairs.len() / config.em_sample_pairs.max(1)).max(1) as u64;
         let patterns: HashMap<u32, u64> = pairs
