@@ -159,6 +159,9 @@ impl Config {
 /// ahead, small enough to balance two to many threads.
 const PAIRS_PER_TASK: usize = 4096;
 
+/// How far ahead of the record being normalised its thread fetches the values of another.
+const READ_AHEAD_RECORDS: usize = 8;
+
 /// Most random pairs [`Config::u_sample_pairs`] may ask for.
 pub const MAX_U_SAMPLE_PAIRS: usize = 50_000_000;
 
@@ -484,9 +487,15 @@ pub fn resolve_with_progress(
         (Vec<Packed>, (Vec<u64>, Vec<u32>)),
     ) = records
         .par_iter()
+        .enumerate()
         .map_init(
             || Normalizer::new(config, &found),
-            |w, r| {
+            |w, (i, r)| {
+                // A thread works through a run of consecutive records: the one it will
+                // reach a few records from now is fetched meanwhile.
+                if let Some(ahead) = records.get(i + READ_AHEAD_RECORDS) {
+                    std::hint::black_box(ahead.read_ahead());
+                }
                 let (s, source_hash) = w.source(&r.source);
                 let n = normalize_record(r, &w.sources[s].context);
                 for &(k, why) in &n.rejects {
