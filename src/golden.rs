@@ -107,6 +107,11 @@ impl Packed {
         Packed(out.into_boxed_str())
     }
 
+    /// Its first byte, read to bring it towards the cache before it is needed.
+    pub(crate) fn read_ahead(&self) -> u8 {
+        self.0.as_bytes().first().copied().unwrap_or(0)
+    }
+
     fn has_name(&self) -> bool {
         self.0.as_bytes().first().is_some_and(|f| f & HAS_NAME != 0)
     }

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{block, BlockingConfig, Hub, RuleStats, Sharing};
 use crate::cluster::{cluster_components, ClusterEvidence, Edge};
-use crate::compare::{compare, compare_each, Features, Field, Key, Level};
+use crate::compare::{compare, compare_each, read_ahead, Features, Field, Key, Level};
 use crate::golden::{golden_of, GoldenRecord, Packed, Scratch, View};
 use crate::hash::{hash_str, mix};
 use crate::model::{log2_odds, Explanation, LevelCounts, Model};
@@ -767,9 +767,20 @@ pub fn resolve_with_progress(
         }
     }
     for (batch_no, (gs, rs)) in groups.chunks(batch).zip(reps.chunks(batch)).enumerate() {
-        customers.par_extend(gs.par_iter().zip(rs.par_iter()).map_init(
+        customers.par_extend(gs.par_iter().zip(rs.par_iter()).enumerate().map_init(
             Scratch::new,
-            |scratch, (g, &rep)| {
+            |scratch, (k, (g, &rep))| {
+                // As in normalising: the members of a customer a few ahead are fetched
+                // meanwhile (a customer's records, and records alone, lie scattered).
+                if let Some(next) = gs.get(k + READ_AHEAD_RECORDS) {
+                    let ahead = &members[next.0 as usize..next.1 as usize];
+                    let fetched = ahead.iter().fold(0u64, |acc, r| {
+                        let i = r.index();
+                        acc ^ u64::from(records[i].read_ahead() ^ packed[i].read_ahead())
+                    });
+                    let ids = ahead.iter().map(|r| r.0);
+                    std::hint::black_box(fetched ^ read_ahead(&features, ids));
+                }
                 let ids = &members[g.0 as usize..g.1 as usize];
                 scratch.views.clear();
                 scratch.views.extend(ids.iter().map(|r| {
