@@ -1123,7 +1123,11 @@ impl Resolver {
     }
 
     /// An empty resolver with a trained model (for example [`crate::Resolution::model`]).
+    ///
+    /// The normalisers' tables are built here ([`crate::normalize::prepare`]), so that the
+    /// first record or lookup does not wait for them.
     pub fn with_model(config: Config, model: Model) -> Resolver {
+        crate::normalize::prepare();
         let threshold = log2_odds(config.match_probability);
         Resolver {
             state: RwLock::new(State {
