@@ -149,14 +149,14 @@ pub fn write_customers(path: &Path, res: &Resolution) -> Result<()> {
 }
 
 /// Strings stored end to end in one buffer.
-struct Packed {
+struct StringTable {
     text: String,
     ends: Vec<usize>,
 }
 
-impl Packed {
-    fn new<'a>(items: impl Iterator<Item = &'a str>) -> Packed {
-        let mut p = Packed {
+impl StringTable {
+    fn new<'a>(items: impl Iterator<Item = &'a str>) -> StringTable {
+        let mut p = StringTable {
             text: String::new(),
             ends: Vec::new(),
         };
@@ -180,7 +180,7 @@ impl Packed {
 /// Writes `memberships.csv`: one row per input record, in input order.
 pub fn write_memberships(path: &Path, records: &[Record], res: &Resolution) -> Result<()> {
     // Rows look customer ids up in random order: laid side by side, they stay in cache.
-    let ids = Packed::new(res.customers.iter().map(|c| c.id.0.as_str()));
+    let ids = StringTable::new(res.customers.iter().map(|c| c.id.0.as_str()));
     write_rows(
         path,
         &["record_id", "source", "customer_id", "score", "probability"],
@@ -272,16 +272,16 @@ pub fn write_summary(path: &Path, summary: &impl Serialize) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::Packed;
+    use super::StringTable;
 
     #[test]
     fn packed_strings_come_back_whole_and_in_order() {
         let items = ["C00ff", "", "Cé1", "C0123456789abcdef"];
-        let p = Packed::new(items.iter().copied());
+        let p = StringTable::new(items.iter().copied());
         for (i, s) in items.iter().enumerate() {
             assert_eq!(p.get(i), *s);
         }
         assert_eq!(p.get(items.len()), "");
-        assert_eq!(Packed::new(std::iter::empty()).get(0), "");
+        assert_eq!(StringTable::new(std::iter::empty()).get(0), "");
     }
 }
