@@ -583,7 +583,9 @@ pub fn resolve_with_progress(
         let counts = sample
             .par_chunks(PAIRS_PER_TASK)
             .fold(LevelCounts::default, |mut counts, chunk| {
-                compare_each(&features, chunk.iter().copied(), &(), |_, _, c| counts.add(&c));
+                compare_each(&features, chunk.iter().copied(), &(), |_, _, c| {
+                    counts.add(&c)
+                });
                 counts
             })
             .reduce(LevelCounts::default, |mut a, b| {
