@@ -330,36 +330,25 @@ pub fn block(
     // The phone rule runs first: its people counts are read when counting cards and devices.
     let mut rules = config.rules.clone();
     rules.sort_by_key(|&r| r != Rule::Phone);
-    for &rule in &rules {
+    let mut identifier_entries = identifier_entries(records, &rules);
+    for (at, &rule) in rules.iter().enumerate() {
         let limit = if rule.key_kind().is_some() {
             config.max_identifier_block
         } else {
             config.max_name_block
         };
-        let mut entries: Vec<(u64, u32)> = records
-            .par_iter()
-            .enumerate()
-            .fold(
-                || (Vec::new(), Vec::new()),
-                |(mut acc, mut keys), (i, f)| {
-                    keys.clear();
-                    if rule.key_kind().is_some() {
-                        rule.keys_with(f, (0, 0), &mut keys);
-                        keys.sort_unstable();
-                        keys.dedup();
-                    } else {
-                        let names = phonetic.get(i).copied().unwrap_or((0, 0));
-                        keys.extend(rule.name_key(f, names));
-                    }
-                    acc.extend(keys.iter().map(|&k| (k, i as u32)));
-                    (acc, keys)
-                },
-            )
-            .map(|(acc, _)| acc)
-            .reduce(Vec::new, |mut a, mut b| {
-                a.append(&mut b);
-                a
-            });
+        let mut entries: Vec<(u64, u32)> = if rule.key_kind().is_some() {
+            std::mem::take(&mut identifier_entries[at])
+        } else {
+            records
+                .par_iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    let names = phonetic.get(i).copied().unwrap_or((0, 0));
+                    Some((rule.name_key(f, names)?, i as u32))
+                })
+                .collect()
+        };
         entries.par_sort_unstable();
         let mut groups = group_ranges(&entries);
         let mut stats = RuleStats {
@@ -519,6 +508,41 @@ pub fn block(
     out.hubs
         .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
     out
+}
+
+/// The `(key, record)` entries of each identifier rule of `rules`, at the same places (name
+/// rules get none), taken in one pass over the records: a pass per rule would read every
+/// record's key list again for each of them.
+fn identifier_entries(records: &[Features], rules: &[Rule]) -> Vec<Vec<(u64, u32)>> {
+    let none = || vec![Vec::new(); rules.len()];
+    if rules.iter().all(|r| r.key_kind().is_none()) {
+        return none();
+    }
+    records
+        .par_iter()
+        .enumerate()
+        .fold(
+            || (none(), Vec::new()),
+            |(mut acc, mut keys), (i, f)| {
+                for (entries, rule) in acc.iter_mut().zip(rules) {
+                    if rule.key_kind().is_some() {
+                        keys.clear();
+                        rule.keys_with(f, (0, 0), &mut keys);
+                        keys.sort_unstable();
+                        keys.dedup();
+                        entries.extend(keys.iter().map(|&k| (k, i as u32)));
+                    }
+                }
+                (acc, keys)
+            },
+        )
+        .map(|(acc, _)| acc)
+        .reduce(none, |mut a, b| {
+            for (x, mut y) in a.iter_mut().zip(b) {
+                x.append(&mut y);
+            }
+            a
+        })
 }
 
 /// The identifier key behind a rule key, found again from one record of the block.
