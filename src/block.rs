@@ -316,39 +316,19 @@ pub fn block(
         ..Blocking::default()
     };
 
-    // Phonetic name keys, computed once for all name rules.
-    let phonetic: Vec<(u64, u64)> = if config.rules.iter().any(|r| r.key_kind().is_none()) {
-        records
-            .par_iter()
-            .map(|f| (f.first_phonetic(), f.last_phonetic()))
-            .collect()
-    } else {
-        Vec::new()
-    };
     let mut all_pairs: Vec<u64> = Vec::new();
     let mut emitted: u64 = 0;
     // The phone rule runs first: its people counts are read when counting cards and devices.
     let mut rules = config.rules.clone();
     rules.sort_by_key(|&r| r != Rule::Phone);
-    let mut identifier_entries = identifier_entries(records, &rules);
+    let mut rule_entries = rule_entries(records, &rules);
     for (at, &rule) in rules.iter().enumerate() {
         let limit = if rule.key_kind().is_some() {
             config.max_identifier_block
         } else {
             config.max_name_block
         };
-        let mut entries: Vec<(u64, u32)> = if rule.key_kind().is_some() {
-            std::mem::take(&mut identifier_entries[at])
-        } else {
-            records
-                .par_iter()
-                .enumerate()
-                .filter_map(|(i, f)| {
-                    let names = phonetic.get(i).copied().unwrap_or((0, 0));
-                    Some((rule.name_key(f, names)?, i as u32))
-                })
-                .collect()
-        };
+        let mut entries = std::mem::take(&mut rule_entries[at]);
         entries.par_sort_unstable();
         let mut groups = group_ranges(&entries);
         let mut stats = RuleStats {
@@ -510,28 +490,33 @@ pub fn block(
     out
 }
 
-/// The `(key, record)` entries of each identifier rule of `rules`, at the same places (name
-/// rules get none), taken in one pass over the records: a pass per rule would read every
-/// record's key list again for each of them.
-fn identifier_entries(records: &[Features], rules: &[Rule]) -> Vec<Vec<(u64, u32)>> {
+/// The `(key, record)` entries of each rule of `rules`, at the same places, taken in one
+/// pass over the records: a pass per rule would read every record again for each rule. The
+/// phonetic name keys are computed once per record for all name rules.
+fn rule_entries(records: &[Features], rules: &[Rule]) -> Vec<Vec<(u64, u32)>> {
     let none = || vec![Vec::new(); rules.len()];
-    if rules.iter().all(|r| r.key_kind().is_none()) {
-        return none();
-    }
+    let names_needed = rules.iter().any(|r| r.key_kind().is_none());
     records
         .par_iter()
         .enumerate()
         .fold(
             || (none(), Vec::new()),
             |(mut acc, mut keys), (i, f)| {
+                let names = if names_needed {
+                    (f.first_phonetic(), f.last_phonetic())
+                } else {
+                    (0, 0)
+                };
                 for (entries, rule) in acc.iter_mut().zip(rules) {
+                    keys.clear();
                     if rule.key_kind().is_some() {
-                        keys.clear();
                         rule.keys_with(f, (0, 0), &mut keys);
                         keys.sort_unstable();
                         keys.dedup();
-                        entries.extend(keys.iter().map(|&k| (k, i as u32)));
+                    } else {
+                        keys.extend(rule.name_key(f, names));
                     }
+                    entries.extend(keys.iter().map(|&k| (k, i as u32)));
                 }
                 (acc, keys)
             },
