@@ -254,9 +254,11 @@ pub struct Blocking {
     /// Term frequencies: for a family name, how many records carry it; for an identifier
     /// value, how many distinct people carry it (estimated from contradictions among its
     /// records: different given names or birth dates, or no phone in common). Only values
-    /// with a count of two or more are stored.
+    /// with a count of two or more are stored. E-mail local parts are not counted: sharing
+    /// one only makes two e-mails close.
     pub frequencies: HashMap<Key, u32>,
-    /// Per identifier kind, how often a value is carried by more than one person: among the
+    /// Per identifier kind (but e-mail local parts), how often a value is carried by more
+    /// than one person: among the
     /// values with two or more carriers that give a name, the share whose carriers contradict
     /// each other (a household's phone, a family's card). Records with no name hide such
     /// sharing at the same rate.
@@ -382,9 +384,10 @@ pub fn block(
                 stats.pairs += n * (n - 1) / 2;
             }
         }
-        if let Some(kind) = rule.key_kind() {
-            // Per block within the limit: how many people carry the value, and whether two
-            // or more of its carriers give a name (observed) and contradict each other.
+        // Per block within the limit: how many people carry the value, and whether two or
+        // more of its carriers give a name (observed) and contradict each other. A shared
+        // e-mail local part only makes two e-mails close, whatever its count: not counted.
+        if let Some(kind) = rule.key_kind().filter(|&k| k != KeyKind::EmailLocal) {
             let counted = &out.frequencies;
             let per_block: Vec<BlockPeople> = groups
                 .par_chunks(BLOCKS_PER_TASK)
