@@ -258,10 +258,9 @@ pub struct Blocking {
     /// one only makes two e-mails close.
     pub frequencies: HashMap<Key, u32>,
     /// Per identifier kind (but e-mail local parts), how often a value is carried by more
-    /// than one person: among the
-    /// values with two or more carriers that give a name, the share whose carriers contradict
-    /// each other (a household's phone, a family's card). Records with no name hide such
-    /// sharing at the same rate.
+    /// than one person: among the values with two or more carriers that give a name, the
+    /// share whose carriers contradict each other (a household's phone, a family's card).
+    /// Records with no name hide such sharing at the same rate.
     pub sharing: Vec<Sharing>,
 }
 
