@@ -678,9 +678,10 @@ fn compare_names(a: &Features, b: &Features, c: &mut Comparison) {
     let last = name_level(a.last.as_deref(), b.last.as_deref(), abjad);
     // The same two names in swapped order ("Ivanov Ivan" typed as first "Ivanov").
     let (first, last) = if first == Level::Different && last == Level::Different {
-        let f2 = name_level(a.first.as_deref(), b.last.as_deref(), abjad);
-        let l2 = name_level(a.last.as_deref(), b.first.as_deref(), abjad);
-        if f2 >= Level::Close && l2 >= Level::Close {
+        let swapped = |x: &Option<Box<str>>, y: &Option<Box<str>>| {
+            name_level(x.as_deref(), y.as_deref(), abjad) >= Level::Close
+        };
+        if swapped(&a.first, &b.last) && swapped(&a.last, &b.first) {
             (Level::Close, Level::Close)
         } else {
             (first, last)
