@@ -221,20 +221,10 @@ pub fn cluster_components<F: Borrow<Features> + Sync>(
     record_keys.par_sort_unstable();
     record_keys.dedup();
     drop(roots);
-    let spans = |keys: &[u64]| {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for i in 1..=keys.len() {
-            if i == keys.len() || keys[i] >> 32 != keys[start] >> 32 {
-                out.push(start..i);
-                start = i;
-            }
-        }
-        out
-    };
-    let components: Vec<_> = spans(&edge_keys)
-        .into_iter()
-        .zip(spans(&record_keys))
+    let same_component = |a: &u64, b: &u64| a >> 32 == b >> 32;
+    let components: Vec<(&[u64], &[u64])> = edge_keys
+        .chunk_by(same_component)
+        .zip(record_keys.chunk_by(same_component))
         .collect();
 
     struct Part {
@@ -247,9 +237,9 @@ pub fn cluster_components<F: Borrow<Features> + Sync>(
     let parts: Vec<Part> = components
         .par_iter()
         .map(|(es, rs)| {
-            let members: Vec<u32> = record_keys[rs.clone()].iter().map(|&k| k as u32).collect();
+            let members: Vec<u32> = rs.iter().map(|&k| k as u32).collect();
             let local = |r: u32| members.binary_search(&r).unwrap_or(0) as u32;
-            let local_edges: Vec<Edge> = edge_keys[es.clone()]
+            let local_edges: Vec<Edge> = es
                 .iter()
                 .map(|&k| {
                     let e = &edges[k as u32 as usize];
@@ -289,11 +279,7 @@ pub fn cluster_components<F: Borrow<Features> + Sync>(
         ..Clustering::default()
     };
     for ((_, rs), part) in components.iter().zip(&parts) {
-        for ((&k, &label), &best) in record_keys[rs.clone()]
-            .iter()
-            .zip(&part.labels)
-            .zip(&part.best)
-        {
+        for ((&k, &label), &best) in rs.iter().zip(&part.labels).zip(&part.best) {
             out.labels[k as u32 as usize] = label;
             out.best_score[k as u32 as usize] = best;
         }
