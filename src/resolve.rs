@@ -159,8 +159,9 @@ impl Config {
 /// ahead, small enough to balance two to many threads.
 const PAIRS_PER_TASK: usize = 4096;
 
-/// How far ahead of the record being normalised its thread fetches the values of another.
-const READ_AHEAD_RECORDS: usize = 8;
+/// How far ahead of the record being normalised, or the customer being built, its thread
+/// fetches the data of another.
+const READ_AHEAD_DISTANCE: usize = 8;
 
 /// Most random pairs [`Config::u_sample_pairs`] may ask for.
 pub const MAX_U_SAMPLE_PAIRS: usize = 50_000_000;
@@ -493,7 +494,7 @@ pub fn resolve_with_progress(
             |w, (i, r)| {
                 // A thread works through a run of consecutive records: the one it will
                 // reach a few records from now is fetched meanwhile.
-                if let Some(ahead) = records.get(i + READ_AHEAD_RECORDS) {
+                if let Some(ahead) = records.get(i + READ_AHEAD_DISTANCE) {
                     std::hint::black_box(ahead.read_ahead());
                 }
                 let (s, source_hash) = w.source(&r.source);
@@ -774,7 +775,7 @@ pub fn resolve_with_progress(
             |scratch, (k, (g, &rep))| {
                 // As in normalising: the members of a customer a few ahead are fetched
                 // meanwhile (a customer's records, and records alone, lie scattered).
-                if let Some(next) = gs.get(k + READ_AHEAD_RECORDS) {
+                if let Some(next) = gs.get(k + READ_AHEAD_DISTANCE) {
                     let ahead = &members[next.0 as usize..next.1 as usize];
                     let fetched = ahead.iter().fold(0u64, |acc, r| {
                         let i = r.index();
