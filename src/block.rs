@@ -46,11 +46,17 @@ pub enum Rule {
     LastNameBirthDate,
     /// Same phonetic given name and birth date (catches family-name changes).
     FirstNameBirthDate,
+    /// Same identity or customer number.
+    IdNumber,
+    /// Same postal code and house number.
+    PostcodeHouse,
+    /// Same street, house number and city.
+    StreetHouseCity,
 }
 
 impl Rule {
     /// Every rule, in a fixed order.
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 13] = [
         Rule::Phone,
         Rule::Email,
         Rule::EmailLocal,
@@ -61,6 +67,9 @@ impl Rule {
         Rule::NameCity,
         Rule::LastNameBirthDate,
         Rule::FirstNameBirthDate,
+        Rule::IdNumber,
+        Rule::PostcodeHouse,
+        Rule::StreetHouseCity,
     ];
 
     /// A short, stable name.
@@ -76,6 +85,9 @@ impl Rule {
             Rule::NameCity => "name_city",
             Rule::LastNameBirthDate => "last_name_birth_date",
             Rule::FirstNameBirthDate => "first_name_birth_date",
+            Rule::IdNumber => "id_number",
+            Rule::PostcodeHouse => "postcode_house",
+            Rule::StreetHouseCity => "street_house_city",
         }
     }
 
@@ -88,6 +100,7 @@ impl Rule {
             Rule::Card => Some(KeyKind::Card),
             Rule::Device => Some(KeyKind::Device),
             Rule::Social => Some(KeyKind::Social),
+            Rule::IdNumber => Some(KeyKind::IdNumber),
             _ => None,
         }
     }
@@ -138,6 +151,14 @@ impl Rule {
             Rule::NameCity => (combine(fp, lp), fp != 0 && lp != 0, f.city),
             Rule::LastNameBirthDate => (lp, lp != 0, f.dob as u64),
             Rule::FirstNameBirthDate => (fp, fp != 0, f.dob as u64),
+            Rule::PostcodeHouse => {
+                let key = f.extra.as_ref().map_or(0, |x| x.postcode_house());
+                (key, key != 0, 1)
+            }
+            Rule::StreetHouseCity => {
+                let key = f.extra.as_ref().map_or(0, |x| x.street_house());
+                (key, key != 0, f.city)
+            }
             _ => return None,
         };
         (name_ok && other != 0).then(|| combine(self as u64 + 1, combine(name, mix(other))))

@@ -10,7 +10,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::{hash_str, mix};
-use crate::normalize::{name, Card, DeviceId, Email, NormalizedRecord, Phone, Script, Social};
+use crate::normalize::{
+    address, id_number, name, Address, Card, DeviceId, Email, IdNumber, NormalizedRecord, Phone,
+    Postcode, Script, Social,
+};
+use crate::record::AttributeKind;
 
 /// The kind of an identifier key; also the domain tag of its hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -33,17 +37,20 @@ pub enum KeyKind {
     LastName = 7,
     /// A given-name root and family name together (used for term frequencies only).
     FullName = 8,
+    /// An identity or customer number.
+    IdNumber = 9,
 }
 
 impl KeyKind {
     /// The identifier kinds that block and compare as exact keys, in a fixed order.
-    pub const IDENTIFIERS: [KeyKind; 6] = [
+    pub const IDENTIFIERS: [KeyKind; 7] = [
         KeyKind::Phone,
         KeyKind::Email,
         KeyKind::EmailLocal,
         KeyKind::Card,
         KeyKind::Device,
         KeyKind::Social,
+        KeyKind::IdNumber,
     ];
 
     /// A short, stable name.
@@ -57,6 +64,7 @@ impl KeyKind {
             KeyKind::Social => "social",
             KeyKind::LastName => "last_name",
             KeyKind::FullName => "full_name",
+            KeyKind::IdNumber => "id_number",
         }
     }
 }
@@ -82,6 +90,7 @@ impl Key {
             6 => KeyKind::Social,
             7 => KeyKind::LastName,
             8 => KeyKind::FullName,
+            9 => KeyKind::IdNumber,
             _ => return None,
         })
     }
@@ -120,6 +129,81 @@ pub struct Features {
     pub dob: u32,
     /// City key hash, 0 when missing.
     pub city: u64,
+    /// The fields most exports do not carry (identity numbers, postcode, address, other
+    /// attributes), boxed so that records without them stay small.
+    pub extra: Option<Box<Extra>>,
+}
+
+/// What comparisons need of a record's less common fields.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Extra {
+    /// Identity numbers in clear, for the one-typo "close" level (empty in keyed mode: there
+    /// only exact tokens meet).
+    pub id_numbers: Vec<IdNumber>,
+    /// The postal code.
+    pub postcode: Option<Postcode>,
+    /// The postal address.
+    pub address: Option<Address>,
+    /// Attributes by slot ([`Field::attribute`]): kind and folded value.
+    pub attributes: [Option<(AttributeKind, Box<str>)>; Field::ATTRIBUTES],
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Extra")
+            .field("id_numbers", &self.id_numbers.len())
+            .field("postcode", &self.postcode.is_some())
+            .field("address", &self.address.is_some())
+            .field(
+                "attributes",
+                &self.attributes.iter().filter(|a| a.is_some()).count(),
+            )
+            .finish()
+    }
+}
+
+impl Extra {
+    fn from_normalized(n: &NormalizedRecord) -> Option<Box<Extra>> {
+        if n.id_numbers.is_empty()
+            && n.postcode.is_none()
+            && n.address.is_none()
+            && n.attributes.is_empty()
+        {
+            return None;
+        }
+        let mut attributes: [Option<(AttributeKind, Box<str>)>; Field::ATTRIBUTES] =
+            Default::default();
+        for (slot, kind, value) in &n.attributes {
+            if let Some(a) = attributes.get_mut(usize::from(*slot)) {
+                *a = Some((*kind, value.clone()));
+            }
+        }
+        Some(Box::new(Extra {
+            id_numbers: n.id_numbers.clone(),
+            postcode: n.postcode.clone(),
+            address: n.address.clone(),
+            attributes,
+        }))
+    }
+
+    /// The street and house number of the address, as a hash, 0 without both.
+    pub fn street_house(&self) -> u64 {
+        match &self.address {
+            Some(a) if !a.street_key().is_empty() => a.house().map_or(0, |h| {
+                crate::hash::combine(hash_str(40, a.street_key()), hash_str(41, h))
+            }),
+            _ => 0,
+        }
+    }
+
+    /// The postcode and house number, as a hash, 0 without both.
+    pub fn postcode_house(&self) -> u64 {
+        match (&self.postcode, self.address.as_ref().and_then(Address::house)) {
+            (Some(p), Some(h)) => crate::hash::combine(hash_str(42, p.as_str()), hash_str(41, h)),
+            _ => 0,
+        }
+    }
 }
 
 impl fmt::Debug for Features {
@@ -169,6 +253,11 @@ pub fn device_key(d: &DeviceId) -> Key {
     Key::new(KeyKind::Device, h)
 }
 
+/// The key of an identity or customer number.
+pub fn id_number_key(i: &IdNumber) -> Key {
+    key_of(KeyKind::IdNumber, i.as_str())
+}
+
 /// The key of a social handle (the network is part of it).
 pub fn social_key(s: &Social) -> Key {
     Key::new(
@@ -194,6 +283,7 @@ impl Features {
         keys.extend(n.cards.iter().map(card_key));
         keys.extend(n.devices.iter().map(device_key));
         keys.extend(n.socials.iter().map(social_key));
+        keys.extend(n.id_numbers.iter().map(id_number_key));
         let (mut first, mut first_root, mut last, mut abjad) = (None, None, None, false);
         let mut first_sound = 0;
         if let Some(nm) = &n.name {
@@ -235,6 +325,7 @@ impl Features {
             abjad,
             dob,
             city,
+            extra: Extra::from_normalized(n),
         }
     }
 
@@ -306,11 +397,25 @@ pub enum Field {
     BirthDate,
     /// City.
     City,
+    /// Any shared identity or customer number (close: one character off).
+    IdNumber,
+    /// Postal code (close: same area).
+    Postcode,
+    /// Postal address (close: same house number, similar street).
+    Address,
+    /// The first attribute of [`crate::normalize::Context::attributes`].
+    Attribute1,
+    /// The second attribute.
+    Attribute2,
+    /// The third attribute.
+    Attribute3,
+    /// The fourth attribute.
+    Attribute4,
 }
 
 impl Field {
     /// Every field, in comparison-vector order.
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 16] = [
         Field::Phone,
         Field::Email,
         Field::Card,
@@ -320,10 +425,42 @@ impl Field {
         Field::LastName,
         Field::BirthDate,
         Field::City,
+        Field::IdNumber,
+        Field::Postcode,
+        Field::Address,
+        Field::Attribute1,
+        Field::Attribute2,
+        Field::Attribute3,
+        Field::Attribute4,
     ];
 
     /// Number of fields.
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 16;
+
+    /// How many named attributes a record is compared on.
+    pub const ATTRIBUTES: usize = 4;
+
+    /// The field of the attribute in `slot` (its position in
+    /// [`crate::normalize::Context::attributes`]).
+    pub fn attribute(slot: usize) -> Option<Field> {
+        Field::ALL.get(Field::Attribute1 as usize + slot).copied()
+    }
+
+    /// The slot of an attribute field.
+    pub fn attribute_slot(self) -> Option<usize> {
+        (self as usize).checked_sub(Field::Attribute1 as usize)
+    }
+
+    /// Fields that name a strong identifier of one person: two records that both carry one
+    /// and disagree on it are probably two people.
+    pub const STRONG: [Field; 6] = [
+        Field::Phone,
+        Field::Email,
+        Field::Card,
+        Field::Device,
+        Field::Social,
+        Field::IdNumber,
+    ];
 
     /// A short, stable name.
     pub fn as_str(self) -> &'static str {
@@ -337,6 +474,13 @@ impl Field {
             Field::LastName => "last_name",
             Field::BirthDate => "birth_date",
             Field::City => "city",
+            Field::IdNumber => "id_number",
+            Field::Postcode => "postcode",
+            Field::Address => "address",
+            Field::Attribute1 => "attribute_1",
+            Field::Attribute2 => "attribute_2",
+            Field::Attribute3 => "attribute_3",
+            Field::Attribute4 => "attribute_4",
         }
     }
 
@@ -348,6 +492,7 @@ impl Field {
             Field::Card => Some(KeyKind::Card),
             Field::Device => Some(KeyKind::Device),
             Field::Social => Some(KeyKind::Social),
+            Field::IdNumber => Some(KeyKind::IdNumber),
             Field::LastName => Some(KeyKind::LastName),
             _ => None,
         }
@@ -383,7 +528,7 @@ impl Level {
     }
 }
 
-/// The comparison vector of one pair: a level per field, packed in 18 bits, plus the
+/// The comparison vector of one pair: a level per field, packed in 32 bits, plus the
 /// frequency of the rarest shared value per identifier field (for term-frequency weights).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Comparison {
@@ -404,7 +549,8 @@ impl Comparison {
     }
 
     fn set(&mut self, field: Field, level: Level) {
-        self.pattern |= (level as u32) << (2 * field as u32);
+        let shift = 2 * field as u32;
+        self.pattern = (self.pattern & !(3 << shift)) | ((level as u32) << shift);
     }
 
     /// `true` when the pair carries a confident contradiction: given names that are neither
@@ -450,7 +596,81 @@ pub fn compare(a: &Features, b: &Features, tf: &impl KeyFrequency) -> Comparison
             _ => Level::Different,
         },
     );
+    if let (Some(x), Some(y)) = (&a.extra, &b.extra) {
+        compare_extra(x, y, &mut c);
+    }
     c
+}
+
+/// Jaro-Winkler similarity at or above which two attribute texts count as close.
+const TEXT_CLOSE: f64 = 0.9;
+
+/// Street similarity ([`address::similarity`]) at or above which two addresses with the same
+/// house number count as close.
+const STREET_CLOSE: f64 = 0.8;
+
+/// Levels of the less common fields. Id numbers' exact level comes from the shared keys
+/// ([`compare_keys`]); here a one-character slip makes a different pair close.
+fn compare_extra(a: &Extra, b: &Extra, c: &mut Comparison) {
+    if c.level(Field::IdNumber) == Level::Different {
+        let typo = a.id_numbers.iter().any(|x| {
+            b.id_numbers
+                .iter()
+                .any(|y| id_number::close(x.as_str(), y.as_str()))
+        });
+        if typo {
+            c.set(Field::IdNumber, Level::Close);
+        }
+    }
+    if let (Some(x), Some(y)) = (&a.postcode, &b.postcode) {
+        c.set(
+            Field::Postcode,
+            if x == y {
+                Level::Exact
+            } else if x.area() == y.area() {
+                Level::Close
+            } else {
+                Level::Different
+            },
+        );
+    }
+    if let (Some(x), Some(y)) = (&a.address, &b.address) {
+        c.set(Field::Address, address_level(x, y));
+    }
+    for (slot, (x, y)) in a.attributes.iter().zip(&b.attributes).enumerate() {
+        let (Some((kind, x)), Some((_, y))) = (x, y) else {
+            continue;
+        };
+        let level = if x == y {
+            Level::Exact
+        } else if *kind == AttributeKind::Text && jaro_winkler(x, y) >= TEXT_CLOSE {
+            Level::Close
+        } else {
+            Level::Different
+        };
+        if let Some(field) = Field::attribute(slot) {
+            c.set(field, level);
+        }
+    }
+}
+
+/// Two addresses: the house number must agree (when both give one); then the street words
+/// decide between exact, close and different.
+fn address_level(a: &Address, b: &Address) -> Level {
+    if let (Some(x), Some(y)) = (a.house(), b.house()) {
+        if x != y {
+            return Level::Different;
+        }
+    }
+    if a.as_str() == b.as_str() {
+        return Level::Exact;
+    }
+    let sim = address::similarity(a, b);
+    if sim >= STREET_CLOSE {
+        Level::Close
+    } else {
+        Level::Different
+    }
 }
 
 /// Pairs whose records [`compare_each`] reads ahead together.
@@ -565,6 +785,7 @@ fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comp
         (Field::Card, KeyKind::Card),
         (Field::Device, KeyKind::Device),
         (Field::Social, KeyKind::Social),
+        (Field::IdNumber, KeyKind::IdNumber),
     ];
     for (field, kind) in fields {
         let k = kind as usize;

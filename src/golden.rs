@@ -36,6 +36,14 @@ pub struct GoldenRecord {
     pub devices: Vec<String>,
     /// Social handles as `network:handle`.
     pub socials: Vec<String>,
+    /// Identity or customer numbers, most frequent first.
+    pub id_numbers: Vec<String>,
+    /// Postal code.
+    pub postcode: Option<String>,
+    /// Postal address, canonical.
+    pub address: Option<String>,
+    /// Attributes by slot ([`crate::normalize::Context::attributes`] order), folded.
+    pub attributes: Vec<Option<String>>,
     /// Sources the customer was seen in, sorted.
     pub sources: Vec<Arc<str>>,
     /// The most recent `updated_at` among members.
@@ -80,6 +88,8 @@ impl std::fmt::Debug for Packed {
 
 /// Flag: the record has a name.
 const HAS_NAME: u8 = 1;
+/// Flag: the record's birth date is implausible (compared, never shown).
+const DOB_IMPLAUSIBLE: u8 = 2;
 
 /// Value kinds in a [`Packed`]; lists in golden records are indexed by `kind - PHONE`.
 const CITY: u8 = 0;
@@ -88,8 +98,15 @@ const EMAIL: u8 = 2;
 const CARD: u8 = 3;
 const DEVICE: u8 = 4;
 const SOCIAL: u8 = 5;
+const ID_NUMBER: u8 = 6;
 /// Identifier kinds listed in golden records.
-const LISTS: usize = 5;
+const LISTS: usize = 6;
+/// Single values chosen by majority, indexed by `kind - POSTCODE`: the postcode, the
+/// address, then the attributes by slot.
+const POSTCODE: u8 = 7;
+const ADDRESS: u8 = 8;
+const ATTRIBUTE: u8 = 9;
+const SINGLES: usize = 2 + crate::compare::Field::ATTRIBUTES;
 
 impl Packed {
     /// Packs what survivorship needs of `n` beyond its name parts and birth date, in one
@@ -101,7 +118,11 @@ impl Packed {
             size += 1 + len_digits(len) + len;
         });
         let mut out = String::with_capacity(size);
-        out.push(char::from(if n.name.is_some() { HAS_NAME } else { 0 }));
+        let mut flags = if n.name.is_some() { HAS_NAME } else { 0 };
+        if n.birth_date.is_some() && !n.birth_date_plausible {
+            flags |= DOB_IMPLAUSIBLE;
+        }
+        out.push(char::from(flags));
         each_value(n, &mut |kind, pieces| put_pieces(&mut out, kind, pieces));
         debug_assert_eq!(out.len(), size);
         Packed(out.into_boxed_str())
@@ -114,6 +135,13 @@ impl Packed {
 
     fn has_name(&self) -> bool {
         self.0.as_bytes().first().is_some_and(|f| f & HAS_NAME != 0)
+    }
+
+    fn dob_implausible(&self) -> bool {
+        self.0
+            .as_bytes()
+            .first()
+            .is_some_and(|f| f & DOB_IMPLAUSIBLE != 0)
     }
 
     /// The values, as `(kind, text)`, in packing order.
@@ -170,6 +198,20 @@ fn each_value(n: &NormalizedRecord, f: &mut dyn FnMut(u8, &[&str])) {
     }
     for s in &n.socials {
         f(SOCIAL, &[s.network.as_str(), ":", s.handle()]);
+    }
+    for i in &n.id_numbers {
+        f(ID_NUMBER, &[i.as_str()]);
+    }
+    if let Some(p) = &n.postcode {
+        f(POSTCODE, &[p.as_str()]);
+    }
+    if let Some(a) = &n.address {
+        f(ADDRESS, &[a.as_str()]);
+    }
+    for (slot, _, v) in &n.attributes {
+        if usize::from(*slot) < crate::compare::Field::ATTRIBUTES {
+            f(ATTRIBUTE + slot, &[v]);
+        }
     }
 }
 
@@ -317,6 +359,7 @@ pub(crate) struct Scratch<'a> {
     dobs: Tally<u32>,
     cities: Tally<&'a str>,
     lists: [Tally<&'a str>; LISTS],
+    singles: [Tally<&'a str>; SINGLES],
     sources: Vec<&'a Arc<str>>,
 }
 
@@ -331,6 +374,7 @@ impl<'a> Scratch<'a> {
             dobs: Tally::new(),
             cities: Tally::new(),
             lists: std::array::from_fn(|_| Tally::new()),
+            singles: std::array::from_fn(|_| Tally::new()),
             sources: Vec::new(),
         }
     }
@@ -400,6 +444,7 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
         dobs,
         cities,
         lists,
+        singles,
         sources,
     } = scratch;
     // Rank for tie-breaks: most recent, then highest priority, then stable hash; `pos[i]` is
@@ -426,20 +471,22 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
     names.clear();
     dobs.clear();
     cities.clear();
-    for t in lists.iter_mut() {
+    for t in lists.iter_mut().chain(singles.iter_mut()) {
         t.clear();
     }
     for (m, &p) in members.iter().zip(pos.iter()) {
         if m.packed.has_name() {
             names.add((m.first_root, m.last), p);
         }
-        if m.dob != 0 {
+        if m.dob != 0 && !m.packed.dob_implausible() {
             dobs.add(m.dob, p);
         }
         for (kind, v) in m.packed.values() {
             if kind == CITY {
                 cities.add(v, p);
             } else if let Some(t) = lists.get_mut(usize::from(kind.wrapping_sub(PHONE))) {
+                t.add(v, p);
+            } else if let Some(t) = singles.get_mut(usize::from(kind.wrapping_sub(POSTCODE))) {
                 t.add(v, p);
             }
         }
@@ -468,7 +515,18 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
         s
     });
     g.city = cities.winner().map(|(c, _)| c.to_string());
-    let [phones, emails, cards, devices, socials] = lists;
+    let [phones, emails, cards, devices, socials, id_numbers] = lists;
+    g.id_numbers = id_numbers.sorted_list();
+    let winner = |t: &Tally<&str>| t.winner().map(|(v, _)| v.to_string());
+    g.postcode = winner(&singles[usize::from(POSTCODE - POSTCODE)]);
+    g.address = winner(&singles[usize::from(ADDRESS - POSTCODE)]);
+    g.attributes = singles[usize::from(ATTRIBUTE - POSTCODE)..]
+        .iter()
+        .map(winner)
+        .collect();
+    while g.attributes.last() == Some(&None) {
+        g.attributes.pop();
+    }
     g.phones = phones.sorted_list();
     g.emails = emails.sorted_list();
     g.cards = cards.sorted_list();

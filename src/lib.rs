@@ -58,7 +58,7 @@ pub mod resolver;
 pub mod synth;
 
 pub use error::{Error, ErrorKind, Result};
-pub use record::{Record, RecordId, SocialInput};
+pub use record::{Attribute, AttributeKind, Record, RecordId, SocialInput};
 pub use resolve::{
     resolve, resolve_with_progress, Config, Customer, CustomerId, Membership, Resolution, Stats,
 };

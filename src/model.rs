@@ -154,6 +154,12 @@ impl Default for Model {
                 Field::LastName => ([0.0, 0.03, 0.10, 0.87], [0.0, 0.97, 0.02, 0.01]),
                 Field::BirthDate => ([0.0, 0.02, 0.08, 0.90], [0.0, 0.9990, 0.0009, 0.0001]),
                 Field::City => ([0.0, 0.10, 0.0, 0.90], [0.0, 0.90, 0.0, 0.10]),
+                Field::IdNumber => ([0.0, 0.04, 0.04, 0.92], ident_u),
+                Field::Postcode => ([0.0, 0.08, 0.04, 0.88], [0.0, 0.97, 0.02, 0.01]),
+                Field::Address => ([0.0, 0.08, 0.07, 0.85], [0.0, 0.995, 0.004, 0.001]),
+                Field::Attribute1 | Field::Attribute2 | Field::Attribute3 | Field::Attribute4 => {
+                    ([0.0, 0.08, 0.04, 0.88], [0.0, 0.70, 0.05, 0.25])
+                }
             };
             m[f as usize] = mm;
             u[f as usize] = uu;
@@ -170,17 +176,10 @@ impl Default for Model {
     }
 }
 
-/// The pair agrees exactly on a contact identifier (phone, e-mail, card, device, handle).
+/// The pair agrees exactly on a strong identifier (phone, e-mail, card, device, handle, id
+/// number).
 fn shares_identifier(c: &Comparison) -> bool {
-    [
-        Field::Phone,
-        Field::Email,
-        Field::Card,
-        Field::Device,
-        Field::Social,
-    ]
-    .iter()
-    .any(|&f| c.level(f) == Level::Exact)
+    Field::STRONG.iter().any(|&f| c.level(f) == Level::Exact)
 }
 
 fn log2_ratio(m: f64, u: f64) -> f64 {
@@ -242,10 +241,10 @@ impl Model {
             (self.weight(field, level), None)
         };
         // People who share a phone, a card or a tablet are households: they share a family
-        // name and a city too, so beside a shared identifier those agreements say nothing,
+        // name, a city and an address too, so beside a shared identifier those agreements say nothing,
         // unless the given names agree as well (household members' given names differ).
         let household_like = match field {
-            Field::City => true,
+            Field::City | Field::Postcode | Field::Address => true,
             Field::LastName => c.level(Field::FirstName) < Level::Close,
             _ => false,
         };

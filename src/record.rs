@@ -82,6 +82,46 @@ pub struct Record {
     /// When the source last updated the record (ISO 8601 date or date-time); used by
     /// "most recent" survivorship.
     pub updated_at: Option<String>,
+    /// Identity or customer numbers (SSN, passport, INN, IIN, PINFL, Aadhaar, PAN, a
+    /// retailer's customer number, ...).
+    pub id_numbers: Vec<String>,
+    /// Postal code.
+    pub postcode: Option<String>,
+    /// The parts of one postal address in column order (house number, street, address lines,
+    /// flat); they are read together as one address.
+    pub address: Vec<String>,
+    /// Other attributes an export carries (gender, state, occupation, segment, ...), each
+    /// compared as its [`AttributeKind`] says.
+    pub attributes: Vec<Attribute>,
+}
+
+/// How an attribute is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeKind {
+    /// A free string compared fuzzily (an occupation, a company name).
+    Text,
+    /// An exact value from a small set (gender, state, segment).
+    Category,
+}
+
+/// One named attribute of a record.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    /// The attribute's name (the column header), which pairs it with the same attribute of
+    /// other records.
+    pub name: String,
+    /// How it is compared.
+    pub kind: AttributeKind,
+    /// The raw value.
+    pub value: String,
+}
+
+impl fmt::Debug for Attribute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Attribute({}, {:?}, <redacted>)", self.name, self.kind)
+    }
 }
 
 impl Record {
@@ -175,6 +215,46 @@ impl Record {
         self
     }
 
+    /// Adds an identity or customer number.
+    pub fn id_number(mut self, v: impl Into<String>) -> Self {
+        self.id_numbers.push(v.into());
+        self
+    }
+
+    /// Sets the postal code.
+    pub fn postcode(mut self, v: impl Into<String>) -> Self {
+        self.postcode = Some(v.into());
+        self
+    }
+
+    /// Adds a part of the postal address (a house number, a street, an address line, a
+    /// flat); parts are read in the order they were added.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.address.push(v.into());
+        self
+    }
+
+    /// Adds a named attribute.
+    ///
+    /// ```
+    /// use omnilink::{record::AttributeKind, Record};
+    /// let r = Record::new("1", "crm").attribute("state", AttributeKind::Category, "NSW");
+    /// assert_eq!(r.attributes[0].name, "state");
+    /// ```
+    pub fn attribute(
+        mut self,
+        name: impl Into<String>,
+        kind: AttributeKind,
+        v: impl Into<String>,
+    ) -> Self {
+        self.attributes.push(Attribute {
+            name: name.into(),
+            kind,
+            value: v.into(),
+        });
+        self
+    }
+
     /// Reads the first byte of every value, so that the record's memory is on its way to the
     /// cache while earlier records are worked on. Records built one at a time lie scattered
     /// in memory, and normalising them otherwise waits on every value in turn.
@@ -197,6 +277,10 @@ impl Record {
             ^ opt(&self.birth_date)
             ^ opt(&self.city)
             ^ opt(&self.updated_at)
+            ^ all(&self.id_numbers)
+            ^ opt(&self.postcode)
+            ^ all(&self.address)
+            ^ self.attributes.iter().fold(0, |acc, a| acc ^ first(&a.value))
     }
 }
 
@@ -219,6 +303,10 @@ impl fmt::Debug for Record {
             )
             .field("birth_date", &present(&self.birth_date))
             .field("city", &present(&self.city))
+            .field("id_numbers", &self.id_numbers.len())
+            .field("postcode", &present(&self.postcode))
+            .field("address", &self.address.len())
+            .field("attributes", &self.attributes)
             .finish()
     }
 }

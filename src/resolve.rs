@@ -151,7 +151,44 @@ impl Config {
         if let Some(k) = &self.identifier_key {
             k.check()?;
         }
+        if self.context.attributes.len() > Field::ATTRIBUTES {
+            return Err(Error::config(format!(
+                "at most {} attributes can be compared (context.attributes)",
+                Field::ATTRIBUTES
+            )));
+        }
         Ok(())
+    }
+
+    /// This config, with the attributes the records carry as `context.attributes` when the
+    /// config names none: their names sorted, the first [`Field::ATTRIBUTES`] of them (the
+    /// others are counted as rejected `attribute/too_many`).
+    ///
+    /// ```
+    /// use omnilink::{AttributeKind, Config, Record};
+    /// let records = [
+    ///     Record::new("1", "crm").attribute("state", AttributeKind::Category, "NSW"),
+    ///     Record::new("2", "crm").attribute("gender", AttributeKind::Category, "f"),
+    /// ];
+    /// let c = Config::default();
+    /// assert_eq!(&*c.with_record_attributes(&records).context.attributes, ["gender", "state"]);
+    /// ```
+    pub fn with_record_attributes(&self, records: &[Record]) -> std::borrow::Cow<'_, Config> {
+        if !self.context.attributes.is_empty() || records.iter().all(|r| r.attributes.is_empty())
+        {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let names: std::collections::BTreeSet<&str> = records
+            .iter()
+            .flat_map(|r| r.attributes.iter().map(|a| a.name.as_str()))
+            .collect();
+        let mut c = self.clone();
+        c.context.attributes = names
+            .into_iter()
+            .take(Field::ATTRIBUTES)
+            .map(str::to_string)
+            .collect();
+        std::borrow::Cow::Owned(c)
     }
 }
 
@@ -270,6 +307,12 @@ impl fmt::Debug for Resolution {
 }
 
 impl Resolution {
+    /// The names of the attributes records were compared on, in field order
+    /// ([`crate::compare::Field::attribute`]).
+    pub fn attributes(&self) -> &[String] {
+        &self.config.context.attributes
+    }
+
     /// The score of any pair of the input `records` (the slice given to [`resolve`]), field by
     /// field: the numbers of a waterfall chart. Returns `None` when an index is out of range.
     ///
@@ -463,6 +506,7 @@ pub fn resolve_with_progress(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Resolution> {
     config.check()?;
+    let config = &*config.with_record_attributes(records);
     if records.len() >= u32::MAX as usize {
         return Err(Error::config(
             "more records than one run can index (2^32 - 1)",

@@ -79,13 +79,25 @@ pub enum Column {
     City,
     /// Last update time.
     UpdatedAt,
+    /// Identity or customer numbers (SSN, passport, INN, IIN, Aadhaar, ...).
+    IdNumber,
+    /// Postal code.
+    Postcode,
+    /// A part of the postal address (house number, street, address line, flat): every
+    /// address column of a row, in column order, forms one address.
+    Address,
+    /// A free-text attribute (occupation, company), compared fuzzily; named by its header.
+    Text,
+    /// A categorical attribute (gender, state, segment), compared exactly; named by its
+    /// header.
+    Category,
     /// Not used.
     Ignore,
 }
 
 impl Column {
     /// Every column kind, in declaration order.
-    pub const ALL: [Column; 23] = [
+    pub const ALL: [Column; 28] = [
         Column::Id,
         Column::Source,
         Column::Country,
@@ -108,6 +120,11 @@ impl Column {
         Column::BirthDate,
         Column::City,
         Column::UpdatedAt,
+        Column::IdNumber,
+        Column::Postcode,
+        Column::Address,
+        Column::Text,
+        Column::Category,
         Column::Ignore,
     ];
 
@@ -143,6 +160,11 @@ impl Column {
             Column::BirthDate => "birth_date",
             Column::City => "city",
             Column::UpdatedAt => "updated_at",
+            Column::IdNumber => "id_number",
+            Column::Postcode => "postcode",
+            Column::Address => "address",
+            Column::Text => "text",
+            Column::Category => "category",
             Column::Ignore => "ignore",
         }
     }
@@ -213,6 +235,16 @@ fn fold_header(h: &str) -> String {
         }
     }
     out.trim_matches('_').to_string()
+}
+
+/// The name an attribute column gives its values: the header, folded as header names are
+/// compared (`"Occupation "` and `"occupation"` are one attribute across files).
+///
+/// ```
+/// assert_eq!(omnilink::io::attribute_name(" Marital Status"), "marital_status");
+/// ```
+pub fn attribute_name(header: &str) -> String {
+    fold_header(header)
 }
 
 /// The column a header name maps to by default, if any.
@@ -441,7 +473,7 @@ fn push_one<T>(list: &mut Vec<T>, value: T) {
     list.push(value);
 }
 
-fn push_cell(r: &mut Record, col: Column, v: &str) {
+fn push_cell(r: &mut Record, col: Column, header: &str, v: &str) {
     let v = v.trim();
     if v.is_empty() {
         return;
@@ -467,6 +499,18 @@ fn push_cell(r: &mut Record, col: Column, v: &str) {
         Column::BirthDate => r.birth_date = Some(v.to_string()),
         Column::City => r.city = Some(v.to_string()),
         Column::UpdatedAt => r.updated_at = Some(v.to_string()),
+        Column::IdNumber => push_one(&mut r.id_numbers, v.to_string()),
+        Column::Postcode => r.postcode = Some(v.to_string()),
+        Column::Address => r.address.push(v.to_string()),
+        Column::Text | Column::Category => r.attributes.push(crate::Attribute {
+            name: attribute_name(header),
+            kind: if col == Column::Text {
+                crate::AttributeKind::Text
+            } else {
+                crate::AttributeKind::Category
+            },
+            value: v.to_string(),
+        }),
         Column::Ignore | Column::SocialNetwork => {}
         social => push_one(
             &mut r.socials,
@@ -512,7 +556,7 @@ impl<'a> RowBuilder<'a> {
         }
     }
 
-    fn push(&mut self, col: Column, v: &str) {
+    fn push(&mut self, col: Column, header: &str, v: &str) {
         match col {
             // Empty positions are kept: they align with the networks.
             Column::Social => self
@@ -522,7 +566,7 @@ impl<'a> RowBuilder<'a> {
                 .networks
                 .get_or_insert_with(Vec::new)
                 .extend(v.split(';').map(network_for_name)),
-            _ => push_cell(&mut self.record, col, v),
+            _ => push_cell(&mut self.record, col, header, v),
         }
     }
 
@@ -901,7 +945,7 @@ fn fill_row<'c>(
             });
         }
         match cell {
-            Ok(s) => r.push(col, s),
+            Ok(s) => r.push(col, &map.headers[i], s),
             Err(_) => {
                 return Some(SkipReason::InvalidUtf8 {
                     column: map.headers[i].clone(),
@@ -1314,7 +1358,7 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
                     });
                     break;
                 }
-                r.push(col, &s);
+                r.push(col, k, &s);
             }
         }
         match bad {

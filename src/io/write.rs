@@ -113,7 +113,7 @@ fn write_rows(
 
 /// Writes `customers.csv`: one row per customer, its ID and golden record (lists joined by `;`).
 pub fn write_customers(path: &Path, res: &Resolution) -> Result<()> {
-    let header = [
+    let mut header = vec![
         "customer_id",
         "records",
         "sources",
@@ -128,6 +128,25 @@ pub fn write_customers(path: &Path, res: &Resolution) -> Result<()> {
         "socials",
         "updated_at",
     ];
+    // The columns of the less common fields appear only when some customer has them, so an
+    // export without them keeps its usual shape.
+    let any = |f: &dyn Fn(&crate::golden::GoldenRecord) -> bool| {
+        res.customers.iter().any(|c| f(&c.golden))
+    };
+    let id_numbers = any(&|g| !g.id_numbers.is_empty());
+    let postcode = any(&|g| g.postcode.is_some());
+    let address = any(&|g| g.address.is_some());
+    let attributes = res
+        .attributes()
+        .iter()
+        .enumerate()
+        .filter(|&(slot, _)| any(&|g| g.attributes.get(slot).is_some_and(Option::is_some)))
+        .map(|(slot, name)| (slot, name.as_str()))
+        .collect::<Vec<_>>();
+    header.extend(id_numbers.then_some("id_numbers"));
+    header.extend(postcode.then_some("postcode"));
+    header.extend(address.then_some("address"));
+    header.extend(attributes.iter().map(|&(_, name)| name));
     write_rows(path, &header, res.customers.len(), |w, i| {
         let c = &res.customers[i];
         let g = &c.golden;
@@ -144,6 +163,18 @@ pub fn write_customers(path: &Path, res: &Resolution) -> Result<()> {
             .list(&g.devices)?
             .list(&g.socials)?
             .field(text(&g.updated_at))?;
+        if id_numbers {
+            w.list(&g.id_numbers)?;
+        }
+        if postcode {
+            w.field(text(&g.postcode))?;
+        }
+        if address {
+            w.field(text(&g.address))?;
+        }
+        for &(slot, _) in &attributes {
+            w.field(g.attributes.get(slot).and_then(Option::as_deref).unwrap_or(""))?;
+        }
         Ok(())
     })
 }

@@ -15,9 +15,11 @@
 //! - Solar Hijri (Jalali) dates with a year from 1300 to 1420, in digits (`1370/07/12`) or
 //!   with a Persian month name (`۱۲ مهر ۱۳۷۰`), converted to Gregorian.
 //!
-//! Birth years before 1900 or after 2026 are [`Reject::Invalid`]; dates systems use for
-//! "unknown" (1900-01-01, 1970-01-01, 0000-00-00, 9999-12-31, ...; `date_placeholders.txt`)
-//! are [`Reject::Placeholder`].
+//! Any date of the Gregorian calendar from year 1 to 9999 is kept: whether a birth date is
+//! plausible (not in the future, not before [`Context::earliest_birth_year`]) is the
+//! caller's question ([`plausible`]); two records sharing an odd date still share evidence.
+//! Dates systems use for "unknown" (1900-01-01, 1970-01-01, 0000-00-00, 9999-12-31, ...;
+//! `date_placeholders.txt`) are [`Reject::Placeholder`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -49,10 +51,43 @@ pub struct BirthDate {
     day: u8,
 }
 
-/// Earliest birth year accepted.
-pub const MIN_YEAR: u16 = 1900;
-/// Latest birth year accepted.
-pub const MAX_YEAR: u16 = 2026;
+/// The current year by the system clock (UTC), read once.
+pub fn current_year() -> u16 {
+    static YEAR: LazyLock<u16> = LazyLock::new(|| {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // Days since 1970-01-01 to a civil year (H. Hinnant's algorithm, years only).
+        let days = (secs / 86_400) as i64 + 719_468;
+        let era = days.div_euclid(146_097);
+        let doe = days.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let year = yoe + era * 400 + i64::from(mp >= 10);
+        u16::try_from(year).unwrap_or(u16::MAX)
+    });
+    *YEAR
+}
+
+/// `true` when `date` could be a living customer's birth date: not after the current year
+/// and not before `earliest_year`.
+///
+/// ```
+/// use omnilink::normalize::date::{plausible, BirthDate};
+/// assert!(plausible(BirthDate::new(1990, 3, 5).unwrap(), 1900));
+/// assert!(!plausible(BirthDate::new(1899, 3, 5).unwrap(), 1900));
+/// assert!(!plausible(BirthDate::new(9000, 1, 2).unwrap(), 1900));
+/// ```
+pub fn plausible(date: BirthDate, earliest_year: u16) -> bool {
+    (earliest_year..=current_year()).contains(&date.year)
+}
+
+/// Years an eight-digit number such as `19900305` or `05031990` is read as holding, when
+/// telling which end is the year.
+fn year_like(y: u32) -> bool {
+    (1800..=u32::from(current_year())).contains(&y)
+}
 
 fn is_leap(year: u16) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
@@ -370,10 +405,7 @@ fn read(toks: &[Tok], ctx: &Context) -> Option<(u32, u32, u32, Option<Calendar>)
         }
         ([], [(v, 8)]) => {
             let (hi, lo) = (v / 10_000, v % 10_000);
-            let plausible = |y: u32| {
-                (u32::from(MIN_YEAR)..=u32::from(MAX_YEAR)).contains(&y)
-                    || JALALI_YEARS.contains(&y)
-            };
+            let plausible = |y: u32| year_like(y) || JALALI_YEARS.contains(&y);
             if plausible(hi) && !plausible(lo) {
                 Some((hi, lo / 100, lo % 100, None))
             } else {
@@ -459,9 +491,6 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<BirthDate, Reject> {
     );
     if placeholders.contains(&g) {
         return Err(Reject::Placeholder);
-    }
-    if !(MIN_YEAR..=MAX_YEAR).contains(&date.year) {
-        return Err(Reject::Invalid);
     }
     Ok(date)
 }
@@ -618,8 +647,6 @@ mod tests {
         for raw in [
             "31.02.1990",
             "29.02.1991",
-            "1899-05-05",
-            "2027-01-01",
             "1990",
             "03.1990",
             "abc",
@@ -635,6 +662,11 @@ mod tests {
         }
         assert_eq!(iso(&"1".repeat(2000), &c), Err(Reject::TooLong));
         assert_eq!(iso("29.02.2000", &c), Ok("2000-02-29".into()));
+        // Calendar-valid but implausible dates are kept; plausibility is judged later.
+        assert_eq!(iso("1899-05-05", &c), Ok("1899-05-05".into()));
+        assert_eq!(iso("1850-05-05", &c), Ok("1850-05-05".into()));
+        let far = format!("{}-01-01", current_year() + 1);
+        assert_eq!(iso(&far, &c), Ok(far.clone()));
     }
 
     #[test]

@@ -12,13 +12,17 @@
 //! multi-valued fields ("+7 912 ..., +7 903 ...") and deriving hints (a region from the city
 //! or the script of the name) for phones written without a country code.
 
+pub mod address;
+pub mod attribute;
 pub mod card;
 pub mod city;
 pub mod date;
 pub mod device;
 pub mod email;
+pub mod id_number;
 pub mod name;
 pub mod phone;
+pub mod postcode;
 pub mod region;
 pub mod social;
 
@@ -29,13 +33,16 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use address::Address;
 pub use card::{Card, CardPolicy};
 pub use city::City;
 pub use date::{BirthDate, DateOrder};
 pub use device::DeviceId;
 pub use email::Email;
+pub use id_number::IdNumber;
 pub use name::{Name, Script};
 pub use phone::{LineType, Phone};
+pub use postcode::Postcode;
 pub use record::{normalize_record, split_values, NormalizedRecord};
 pub use region::Region;
 pub use social::{Network, Social};
@@ -58,8 +65,13 @@ pub enum Reject {
     Ambiguous,
     /// Longer than any real value of this kind; not parsed further.
     TooLong,
-    /// One value too many in a multi-valued cell ([`Limits::max_values_per_field`]).
+    /// One value too many in a multi-valued cell ([`Limits::max_values_per_field`]), or an
+    /// attribute past the number a record can be compared on.
     TooMany,
+    /// Well-formed but implausible: a birth date in the future or before
+    /// [`Context::earliest_birth_year`]. Such a value is still compared (two records sharing
+    /// an odd date share evidence) but never shown in a golden record.
+    Implausible,
 }
 
 impl Reject {
@@ -72,6 +84,7 @@ impl Reject {
             Reject::Ambiguous => "ambiguous",
             Reject::TooLong => "too_long",
             Reject::TooMany => "too_many",
+            Reject::Implausible => "implausible",
         }
     }
 }
@@ -103,11 +116,19 @@ pub enum FieldKind {
     BirthDate,
     /// A city or town.
     City,
+    /// An identity or customer number.
+    IdNumber,
+    /// A postal code.
+    Postcode,
+    /// A postal address.
+    Address,
+    /// Another attribute (text or category).
+    Attribute,
 }
 
 impl FieldKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [FieldKind; 8] = [
+    pub const ALL: [FieldKind; 12] = [
         FieldKind::Phone,
         FieldKind::Email,
         FieldKind::Card,
@@ -116,6 +137,10 @@ impl FieldKind {
         FieldKind::Name,
         FieldKind::BirthDate,
         FieldKind::City,
+        FieldKind::IdNumber,
+        FieldKind::Postcode,
+        FieldKind::Address,
+        FieldKind::Attribute,
     ];
 
     /// A short, stable, lower-case name (`"phone"`, `"birth_date"`, ...).
@@ -129,6 +154,10 @@ impl FieldKind {
             FieldKind::Name => "name",
             FieldKind::BirthDate => "birth_date",
             FieldKind::City => "city",
+            FieldKind::IdNumber => "id_number",
+            FieldKind::Postcode => "postcode",
+            FieldKind::Address => "address",
+            FieldKind::Attribute => "attribute",
         }
     }
 }
@@ -148,7 +177,7 @@ impl fmt::Display for FieldKind {
 /// let ctx = Context::new().region(Region::RU);
 /// assert_eq!(ctx.region, Some(Region::RU));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Context {
@@ -171,6 +200,14 @@ pub struct Context {
     /// Caps on what one record may hold, so one pathological export cannot cost unbounded
     /// time or memory.
     pub limits: Limits,
+    /// Birth dates before this year are counted as [`Reject::Implausible`] (still compared,
+    /// never shown in golden records); so are dates after the current year.
+    pub earliest_birth_year: u16,
+    /// The attributes ([`crate::Attribute`]) records are compared on, by name, in the order
+    /// of their comparison fields ([`crate::compare::Field::attribute`]); at most
+    /// [`crate::compare::Field::ATTRIBUTES`]. Empty: the batch pipeline takes the names the
+    /// records carry, sorted.
+    pub attributes: Arc<[String]>,
 }
 
 /// Caps applied by [`normalize_record`] to each record.
@@ -204,6 +241,22 @@ impl Default for Limits {
         Limits {
             max_field_bytes: 64 * 1024,
             max_values_per_field: 32,
+        }
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context {
+            region: None,
+            candidate_regions: Arc::from([]),
+            hint: None,
+            date_order: DateOrder::default(),
+            card: CardPolicy::default(),
+            social_network: None,
+            limits: Limits::default(),
+            earliest_birth_year: 1900,
+            attributes: Arc::from([]),
         }
     }
 }

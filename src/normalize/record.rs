@@ -3,9 +3,11 @@
 use serde::Serialize;
 
 use super::{
-    card, city, date, device, email, name, phone, social, BirthDate, Card, City, Context, DeviceId,
-    Email, FieldKind, Limits, Name, Phone, Region, Reject, Script, Social,
+    address, attribute, card, city, date, device, email, id_number, name, phone, postcode, social,
+    Address, BirthDate, Card, City, Context, DeviceId, Email, FieldKind, IdNumber, Limits, Name,
+    Phone, Postcode, Region, Reject, Script, Social,
 };
+use crate::record::AttributeKind;
 use crate::privacy::{looks_like_token, Token};
 use crate::Record;
 
@@ -25,8 +27,11 @@ pub struct NormalizedRecord {
     pub socials: Vec<Social>,
     /// The name, from the separate parts when given, else from the full name.
     pub name: Option<Name>,
-    /// The birth date.
+    /// The birth date, plausible or not (see `birth_date_plausible`).
     pub birth_date: Option<BirthDate>,
+    /// The birth date lies in the plausible window ([`date::plausible`]); an implausible one
+    /// is compared but never shown in a golden record.
+    pub birth_date_plausible: bool,
     /// The city.
     pub city: Option<City>,
     /// The record's region (its country, else the context's).
@@ -35,6 +40,15 @@ pub struct NormalizedRecord {
     pub rejects: Vec<(FieldKind, Reject)>,
     /// Identifiers that arrived as keyed hashes ([`crate::privacy`]), deduplicated.
     pub tokens: Vec<Token>,
+    /// Identity or customer numbers, deduplicated.
+    pub id_numbers: Vec<IdNumber>,
+    /// The postal code.
+    pub postcode: Option<Postcode>,
+    /// The postal address, from all its parts.
+    pub address: Option<Address>,
+    /// Attributes, as `(slot, kind, folded value)`: the slot is the attribute's position in
+    /// [`Context::attributes`].
+    pub attributes: Vec<(u8, AttributeKind, Box<str>)>,
 }
 
 /// Splits a cell that may hold several values (`"+7 912 ..., +7 903 ..."`) on `,` `;` `|`
@@ -164,8 +178,51 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
     }
     if let Some(raw) = record.birth_date.as_deref() {
         match date::normalize(raw, ctx) {
-            Ok(d) => out.birth_date = Some(d),
+            Ok(d) => {
+                out.birth_date = Some(d);
+                out.birth_date_plausible = date::plausible(d, ctx.earliest_birth_year);
+                if !out.birth_date_plausible {
+                    reject(FieldKind::BirthDate, Reject::Implausible);
+                }
+            }
             Err(e) => reject(FieldKind::BirthDate, e),
+        }
+    }
+    if let Some(raw) = record.postcode.as_deref() {
+        match postcode::normalize(raw, ctx) {
+            Ok(p) => out.postcode = Some(p),
+            Err(e) => reject(FieldKind::Postcode, e),
+        }
+    }
+    if !record.address.is_empty() {
+        let parts: Vec<&str> = record
+            .address
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let joined = parts.join(", ");
+        if joined.len() > ctx.limits.max_field_bytes {
+            reject(FieldKind::Address, Reject::TooLong);
+        } else if !parts.is_empty() {
+            match address::normalize(&joined, ctx) {
+                Ok(a) => out.address = Some(a),
+                Err(e) => reject(FieldKind::Address, e),
+            }
+        }
+    }
+    for a in &record.attributes {
+        let slot = ctx.attributes.iter().position(|n| *n == a.name);
+        let Some(slot) = slot.filter(|&s| s < crate::compare::Field::ATTRIBUTES) else {
+            reject(FieldKind::Attribute, Reject::TooMany);
+            continue;
+        };
+        if out.attributes.iter().any(|&(s, _, _)| usize::from(s) == slot) {
+            continue;
+        }
+        match attribute::normalize(&a.value, ctx) {
+            Ok(v) => out.attributes.push((slot as u8, a.kind, v)),
+            Err(e) => reject(FieldKind::Attribute, e),
         }
     }
 
@@ -229,6 +286,13 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
                 device::normalize(raw, ctx).map(|v| push_unique(&mut out.devices, v))
             })
         },
+    );
+    each_value(
+        record.id_numbers.iter().map(String::as_str),
+        limits,
+        FieldKind::IdNumber,
+        &mut rejects,
+        |raw| id_number::normalize(raw, ctx).map(|v| push_unique(&mut out.id_numbers, v)),
     );
     // Social values are read per cell, each with its column's network; the caps are those of
     // `each_value`, across the cells.
