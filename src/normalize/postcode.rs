@@ -21,6 +21,8 @@
 //!    ZIP, area: the first three), GB outward and inward code written `SW1A 1AA` (area: the
 //!    outward code). A format may first give back leading zeros a spreadsheet dropped
 //!    (`2134` is the ZIP `02134` when the region is US).
+//!    With no region, only the formats marked `unknown` are tried (the UK's: no other
+//!    country's postcodes have its shape).
 //! 6. With no region, another region, or a value that fits none of its region's formats, the
 //!    generic form is kept: the compact code, its area the first half (`75001` -> `75`,
 //!    `K1A0B1` -> `K1A`).
@@ -125,9 +127,10 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Postcode, Reject> {
         return Err(Reject::Placeholder);
     }
 
-    let formatted = ctx
-        .region
-        .and_then(|region| RULES.formats.iter().find_map(|f| f.apply(region, compact)));
+    let formatted = RULES
+        .formats
+        .iter()
+        .find_map(|f| f.apply(ctx.region, compact));
     let postcode = match formatted {
         Some(p) => p,
         None => Postcode {
@@ -151,11 +154,17 @@ struct Format {
     pad: usize,
     keep: usize,
     space: bool,
+    /// Also tried when the region is unknown.
+    unknown: bool,
 }
 
 impl Format {
-    fn apply(&self, region: Region, compact: &[u8]) -> Option<Postcode> {
-        if self.region != region || !fits(self.pattern, compact) {
+    fn apply(&self, region: Option<Region>, compact: &[u8]) -> Option<Postcode> {
+        let applies = match region {
+            Some(r) => r == self.region,
+            None => self.unknown,
+        };
+        if !applies || !fits(self.pattern, compact) {
             return None;
         }
         let mut code: Vec<u8> = Vec::with_capacity(MAX_LEN + 1);
@@ -290,6 +299,7 @@ fn parse_rules() -> Rules {
                         pad: 0,
                         keep: 0,
                         space: false,
+                        unknown: false,
                     });
                 for o in options {
                     let Some(fm) = fmt.as_mut() else { break };
@@ -298,6 +308,10 @@ fn parse_rules() -> Rules {
                         Some(("keep", n)) => n.parse().map(|n| fm.keep = n).is_ok(),
                         None if *o == "space" => {
                             fm.space = true;
+                            true
+                        }
+                        None if *o == "unknown" => {
+                            fm.unknown = true;
                             true
                         }
                         _ => false,
@@ -384,6 +398,7 @@ mod tests {
         assert_eq!(n("00000-0000", us), Err(Reject::Placeholder));
         // without the region a four-digit code stays as written
         assert_eq!(n("2134", None), ok("2134", "21"));
+        assert_eq!(n("12345-6789", None), ok("123456789", "1234"));
     }
 
     #[test]
@@ -405,6 +420,9 @@ mod tests {
         assert_eq!(n("W1A 0AX", gb), ok("W1A 0AX", "W1A"));
         // not a UK shape: the generic form
         assert_eq!(n("SW1A 1A", gb), ok("SW1A1A", "SW1"));
+        // the UK shape is read with no region too, not with another region
+        assert_eq!(n("sw1a1aa", None), ok("SW1A 1AA", "SW1A"));
+        assert_eq!(n("sw1a1aa", Some(Region::RU)), ok("SW1A1AA", "SW1"));
     }
 
     #[test]
