@@ -12,8 +12,8 @@
 use std::path::Path;
 
 use omnilink::normalize::{
-    card, city, date, device, email, name, phone, social, Card, Context, DateOrder, DeviceId,
-    Network, Region, Reject,
+    card, city, date, device, email, id_number, name, phone, postcode, social, Card, Context,
+    DateOrder, DeviceId, Network, Region, Reject,
 };
 
 fn parse_context(spec: &str) -> Context {
@@ -93,6 +93,12 @@ fn render(kind: &str, raw: &str, ctx: &Context) -> String {
             Some(r) => format!("{}@{r}", c.as_str()),
             None => c.as_str().to_string(),
         }),
+        "postcode" => {
+            postcode::normalize(raw, ctx).map(|p| format!("{} area={}", p.as_str(), p.area()))
+        }
+        "id_number" => {
+            id_number::normalize(raw, ctx).map(|id| format!("{} {}", id.as_str(), id.scheme()))
+        }
         other => panic!("no renderer for kind `{other}`"),
     };
     out.unwrap_or_else(rejected)

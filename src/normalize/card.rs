@@ -265,7 +265,7 @@ fn keyed_hash(key: &[u8], digits: &[u8]) -> Result<Card, Reject> {
 }
 
 /// The value of a decimal digit in ASCII, Arabic-Indic, Persian, Devanagari or full width.
-fn digit_value(c: char) -> Option<u8> {
+pub(crate) fn digit_value(c: char) -> Option<u8> {
     let base = match c {
         '0'..='9' => '0',
         '\u{0660}'..='\u{0669}' => '\u{0660}',
@@ -277,7 +277,7 @@ fn digit_value(c: char) -> Option<u8> {
     u8::try_from(u32::from(c) - u32::from(base)).ok()
 }
 
-fn is_separator(c: char) -> bool {
+pub(crate) fn is_separator(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,

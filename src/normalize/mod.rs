@@ -39,7 +39,7 @@ pub use city::City;
 pub use date::{BirthDate, DateOrder};
 pub use device::DeviceId;
 pub use email::Email;
-pub use id_number::IdNumber;
+pub use id_number::{IdNumber, Scheme};
 pub use name::{Name, Script};
 pub use phone::{LineType, Phone};
 pub use postcode::Postcode;
