@@ -244,7 +244,7 @@ def child_splink(files, link_only, threshold, clusters_csv, meta_json):
             cl.NameComparison("given_name"),
             cl.NameComparison("surname"),
             cl.DateOfBirthComparison("date_of_birth", input_is_string=True,
-                                     datetime_format="%Y%m%d", invalid_dates_as_null=True),
+                                     datetime_format="%Y%m%d"),
             cl.DamerauLevenshteinAtThresholds("soc_sec_id", [2]),
             cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
             cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
