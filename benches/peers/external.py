@@ -413,7 +413,9 @@ def run_omnilink(ds, args, work):
     shutil.rmtree(out, ignore_errors=True)
     config = omnilink_config(ds, args)
     extra = ["--config", config] if config else []
-    settings = ("--config " + os.path.relpath(config, ROOT)) if config else "no --config"
+    shown = config and (os.path.relpath(config, ROOT)
+                        if os.path.abspath(config).startswith(ROOT + os.sep) else config)
+    settings = ("--config " + shown) if config else "no --config"
     note = ""
     log_path = os.path.join(work, "run.log")
     mode = ["--link-only"] if ds["link_only"] else []
@@ -457,7 +459,7 @@ def run_peer(ds, tool, variant, args, work):
             cmd += ["--classifier", variant]
             settings = ("ECMClassifier(binarize=0.8)" if variant == "ecm"
                         else "sum of 7 features >= %d" % RL_MIN_SUM) + \
-                ", blocks given_name|surname|postcode|soc_sec_id"
+                ", blocks on given_name, surname, postcode, soc_sec_id"
     else:
         # The omnilink-export runners of run.sh, on the export's columns renamed for prep.py.
         runner = "peer_splink.py" if tool == "splink" else "peer_recordlinkage.py"
