@@ -376,12 +376,12 @@ def log_tail(path, n=1500):
         return f.read()[-n:]
 
 
-def read_memberships(path, files):
+def read_memberships(path, files, truth):
     """record_id -> customer_id from omnilink's memberships.csv.
 
     When an input has no id column omnilink names its records `L<line>` (the line in the file,
-    the header being line 1) with the file's stem as source: such ids are mapped back to the
-    input's first column.
+    the header being line 1) with the file's stem as source: such ids, when the truth does not
+    know them, are mapped back to the input's first column.
     """
     by_source = {}
     for p in files:
@@ -393,7 +393,8 @@ def read_memberships(path, files):
             rid = row["record_id"]
             lines = by_source.get(row.get("source", ""))
             m = re.fullmatch(r"L(\d+)", rid)
-            if m and lines is not None and int(m.group(1)) - 1 < len(lines):
+            if m and rid not in truth and lines is not None \
+                    and int(m.group(1)) - 1 < len(lines):
                 rid = lines[int(m.group(1)) - 1]
             out[rid] = row["customer_id"]
     return out
@@ -431,7 +432,7 @@ def run_omnilink(ds, args, work):
     result = {"command": cmd, "settings": settings, "note": note}
     memberships = os.path.join(out, "memberships.csv")
     return finish(result, code, wall, rss, stopped, log_path,
-                  lambda: read_memberships(memberships, ds["files"]), ds)
+                  lambda: read_memberships(memberships, ds["files"], ds["truth"]), ds)
 
 
 def read_clusters_file(path):
