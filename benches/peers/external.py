@@ -429,7 +429,9 @@ def run_omnilink(ds, args, work):
         code, wall, rss, stopped = run_timed(cmd, log_path, args)
     elif mode:
         settings += ", --link-only"
-    result = {"command": cmd, "settings": settings, "note": note}
+    # The binary may be rebuilt between runs: each row keeps the digest of the one it ran.
+    result = {"command": cmd, "settings": settings, "note": note,
+              "binary_sha256": peers.sha256_file(args.omnilink)}
     memberships = os.path.join(out, "memberships.csv")
     return finish(result, code, wall, rss, stopped, log_path,
                   lambda: read_memberships(memberships, ds["files"], ds["truth"]), ds)
