@@ -12,6 +12,7 @@
 //! multi-valued fields ("+7 912 ..., +7 903 ...") and deriving hints (a region from the city
 //! or the script of the name) for phones written without a country code.
 
+pub mod address;
 pub mod card;
 pub mod city;
 pub mod date;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use address::Address;
 pub use card::{Card, CardPolicy};
 pub use city::City;
 pub use date::{BirthDate, DateOrder};
