@@ -392,7 +392,8 @@ fn segment_tokens(
             }
             Piece::Slash | Piece::Hyphen => i += 1,
             Piece::Digits(first) => {
-                // a number: digit runs, one letter after each, `/` and `-` between digit runs
+                // a number: digit runs and one-letter runs, `/` kept, `-` kept between two
+                // digit runs and between two letters
                 let mut text = first.clone();
                 let mut digits_only = true;
                 i += 1;
@@ -403,14 +404,11 @@ fn segment_tokens(
                         _ => None,
                     };
                     let j = i + usize::from(sep.is_some());
+                    let after_digit = text.ends_with(|c: char| c.is_ascii_digit());
                     match seg.get(j) {
                         Some(Piece::Digits(d)) => {
-                            if let Some(s) = sep {
-                                if text.ends_with(|c: char| c.is_ascii_digit()) {
-                                    text.push(s);
-                                } else if s == '/' {
-                                    text.push(s);
-                                }
+                            if sep == Some('/') || (sep == Some('-') && after_digit) {
+                                text.extend(sep);
                             }
                             text.push_str(d);
                             digits_only = false;
@@ -418,9 +416,8 @@ fn segment_tokens(
                         }
                         Some(Piece::Letters(l)) if l != "#" => {
                             let f = fold(l, region);
-                            let after_digits = text.ends_with(|c: char| c.is_ascii_digit());
-                            let ordinal = after_digits
-                                && !text.contains(|c: char| !c.is_ascii_digit())
+                            let ordinal = after_digit
+                                && digits_only
                                 && (ordinals.contains(l.as_str()) || ordinals.contains(&f))
                                 && (f.len() >= 2 || sep == Some('-'));
                             if ordinal {
@@ -437,15 +434,20 @@ fn segment_tokens(
                                 i = j + 1;
                                 break;
                             }
-                            if f.len() == 1 && after_digits && sep != Some('/') {
-                                text.push_str(&f);
-                                digits_only = false;
-                                i = j + 1;
-                            } else {
+                            let before_digits = matches!(seg.get(j + 1), Some(Piece::Digits(_)));
+                            let joins = f.len() == 1
+                                && ((after_digit && sep != Some('/')) || before_digits);
+                            if !joins {
                                 // a word of its own: the number ends here
                                 i = j;
                                 break;
                             }
+                            if sep == Some('/') || (sep == Some('-') && !after_digit) {
+                                text.extend(sep);
+                            }
+                            text.push_str(&f);
+                            digits_only = false;
+                            i = j + 1;
                         }
                         _ => {
                             i = j;
@@ -627,7 +629,13 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Address, Reject> {
         if house.is_none() {
             let au = ctx.region.is_some_and(|r| r.as_str() == "AU");
             match n.split_once('/') {
-                Some((f, h)) if au && flat.is_none() && !h.contains('/') && !f.is_empty() => {
+                Some((f, h))
+                    if au
+                        && flat.is_none()
+                        && !h.contains('/')
+                        && !f.is_empty()
+                        && h.starts_with(|c: char| c.is_ascii_digit()) =>
+                {
                     flat = Some(f.to_string());
                     house = Some(h.to_string());
                 }
@@ -651,15 +659,17 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Address, Reject> {
     }
     if let Some(h) = house.as_mut() {
         for b in buildings {
+            if h.ends_with(|c: char| c.is_ascii_alphabetic()) {
+                h.push('-');
+            }
             h.push_str(&b);
         }
     }
-    let house = house.filter(|h| h.starts_with(|c: char| c.is_ascii_digit()));
 
     let words: Vec<&str> = street.iter().map(|w| w.text.as_str()).collect();
     let street_text = words.join(" ");
     if house.is_none() && flat.is_none() {
-        if street.is_empty() {
+        if street.iter().all(|w| w.is_type) {
             return Err(if known_only {
                 Reject::Placeholder
             } else {
@@ -781,14 +791,17 @@ fn monge_elkan(x: &[&str], y: &[&str]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn n(raw: &str) -> Address {
         normalize(raw, &Context::new()).unwrap_or_else(|e| panic!("{raw}: {e}"))
     }
 
-    fn show(raw: &str) -> String {
-        let a = n(raw);
+    /// `house | flat | street words | key`.
+    fn show(raw: &str, ctx: &Context) -> String {
+        let a = normalize(raw, ctx).unwrap_or_else(|e| panic!("{raw}: {e}"));
         format!(
             "{} | {} | {} | {}",
             a.house().unwrap_or("-"),
@@ -799,26 +812,151 @@ mod tests {
     }
 
     #[test]
-    fn dump() {
-        for raw in [
-            "ул. Ленина, д. 5, кв. 12",
-            "12 Baker St Apt 3",
-            "Flat 3, 12 Baker Street",
-            "221B Baker Street, London NW1 6XE",
-            "пр-т Мира 10 корп. 2 стр. 1",
-            "Абая көшесі 150, 23",
-            "Amir Temur shoh ko'chasi 15",
-            "تهران، خیابان ولیعصر، کوچه ۱۲، پلاک ۵، واحد ۳",
-            "House No 123, Sector 15, Gurgaon",
-            "मकान नं 12, गांधी नगर",
-            "1-я Тверская-Ямская ул., 5",
-            "3/12 Smith St",
-            "5th Avenue 725",
-            "ул. 8 Марта, д. 5",
-            "123456, Москва, ул. Ленина 5",
-            "#3, 12 MG Road",
+    fn markers_and_numbers() {
+        let c = Context::new();
+        for (raw, want) in [
+            ("ул. Ленина, д. 5, кв. 12", "5 | 12 | street lenina | lenina"),
+            ("12 Baker St Apt 3", "12 | 3 | baker street | baker"),
+            ("Flat 3, 12 Baker Street", "12 | 3 | baker street | baker"),
+            ("пр-т Мира 10 корп. 2 стр. 1", "10k2s1 | - | avenue mira | mira"),
+            ("Абая көшесі 150, 23", "150 | 23 | abaia street | abaia"),
+            ("ул. 8 Марта, д. 5", "5 | - | street 8 marta | 8 marta"),
+            (
+                "House No 123, Sector 15, Gurgaon",
+                "123 | - | sector 15 gurgaon | sector 15 gurgaon",
+            ),
+            ("#3, 12 MG Road", "12 | 3 | mg road | mg"),
+            ("Apt #4B, 7 Elm Dr", "7 | 4b | elm drive | elm"),
+            ("5th Avenue 725", "725 | - | 5th avenue | 5th"),
+            ("д. 12/3", "12/3 | - |  | "),
+            ("кв. 7", "- | 7 |  | "),
+            ("ул. Мира 3, этаж 4, кв 9", "3 | 9 | street mira | mira"),
+            ("221B Baker Street, London NW1 6XE", "221b | - | baker street london | baker london"),
         ] {
-            println!("{raw} => {}  ==> {}", show(raw), n(raw).as_str());
+            assert_eq!(show(raw, &c), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn abbreviations_meet() {
+        let groups: &[&[&str]] = &[
+            &["ул. Ленина, д. 5", "улица Ленина, дом 5", "Ulitsa Lenina 5", "ul. Lenina d.5"],
+            &["12 Baker St", "12 baker street", "12 BAKER STREET.", "No. 12, Baker Str"],
+            &["пр-т Мира 10", "проспект Мира, д. 10", "просп. Мира 10"],
+            &["Abay dangyly 5", "Абай даңғылы 5", "Абай даңғ. 5"],
+            &["Navoiy ko'chasi 7", "Navoiy ko‘chasi 7", "Navoiy kuchasi 7"],
+            &["15 Main Rd, Unit 4", "Unit 4, 15 Main Road", "15 main road apt. 4"],
+        ];
+        for group in groups {
+            let first = n(group[0]);
+            for raw in *group {
+                assert_eq!(n(raw), first, "{raw} vs {}", group[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn australian_units() {
+        let au = Context::new().region(Region::new("AU").unwrap_or(Region::GB));
+        assert_eq!(show("3/12 Smith St", &au), "12 | 3 | smith street | smith");
+        assert_eq!(show("3/12 Smith St", &Context::new()), "3/12 | - | smith street | smith");
+    }
+
+    #[test]
+    fn rejects() {
+        let c = Context::new();
+        assert_eq!(normalize("", &c), Err(Reject::Empty));
+        assert_eq!(normalize(" ,. ", &c), Err(Reject::Empty));
+        assert_eq!(normalize("n/a", &c), Err(Reject::Placeholder));
+        assert_eq!(normalize("-", &c), Err(Reject::Placeholder));
+        assert_eq!(normalize("нет", &c), Err(Reject::Placeholder));
+        assert_eq!(normalize("Unknown", &c), Err(Reject::Placeholder));
+        assert_eq!(normalize("ул.", &c), Err(Reject::Placeholder));
+        assert_eq!(normalize("★★★", &c), Err(Reject::Invalid));
+        assert_eq!(normalize("123456", &c), Err(Reject::Invalid));
+        assert_eq!(normalize(&"a".repeat(5000), &c), Err(Reject::TooLong));
+    }
+
+    #[test]
+    fn digits_of_other_scripts() {
+        assert_eq!(n("پلاک ۱۲").house(), Some("12"));
+        assert_eq!(n("मकान नं १२").house(), Some("12"));
+        assert_eq!(n("д. ١٢").house(), Some("12"));
+        assert_eq!(n("Ｄ．１２").as_str(), n("д 12").as_str().replace('д', "d"));
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let a = n("ул. Ленина, д. 5, кв. 12");
+        let d = format!("{a:?}");
+        assert!(!d.contains("lenina") && !d.contains('5'), "{d}");
+        assert!(d.contains("2 tokens"), "{d}");
+    }
+
+    /// Every canonical word of the table reads back as itself, so canonical text is stable.
+    #[test]
+    fn canonical_words_are_fixed_points() {
+        for e in TABLES.raw.values().filter(|e| e.role != Role::Building) {
+            let toks = tokens(e.canonical, None, &TABLES.ordinals);
+            let words: Vec<&str> = toks
+                .iter()
+                .filter_map(|t| match t {
+                    Tok::Word { raw, .. } => Some(raw.as_str()),
+                    Tok::Num(_) => None,
+                })
+                .collect();
+            assert_eq!(words, [e.canonical], "{}", e.canonical);
+            let hit = TABLES.raw.get(e.canonical).map(|h| h.canonical);
+            assert_eq!(hit, Some(e.canonical));
+        }
+    }
+
+    #[test]
+    fn similarity_bounds() {
+        let a = n("ул. Ленина, д. 5");
+        let typo = n("ул. Лениан, д. 5");
+        let other = n("ул. Пушкина, д. 5");
+        assert!(similarity(&a, &typo) > 0.85, "{}", similarity(&a, &typo));
+        assert!(similarity(&a, &other) < 0.6, "{}", similarity(&a, &other));
+        let b = n("12 Baker Street");
+        let b2 = n("12 Baker St");
+        let c = n("12 Oxford Street");
+        assert_eq!(similarity(&b, &b2), 1.0);
+        assert!(similarity(&b, &n("12 Bakre Street")) > 0.85);
+        assert!(similarity(&b, &c) < 0.6);
+        assert!(similarity(&n("Amir Temur shoh ko'chasi 1"), &n("Amir Timur avenue 1")) > 0.85);
+        assert!(similarity(&n("Tverskaya ul 1"), &n("Тверская улица 1")) > 0.85);
+        for (x, y) in [(&a, &typo), (&a, &other), (&b, &c), (&a, &b)] {
+            assert_eq!(similarity(x, y), similarity(y, x));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn total(s in "\\PC{0,80}") {
+            let _ = normalize(&s, &Context::new());
+        }
+
+        #[test]
+        fn idempotent(s in "[a-zA-Zа-яА-Я0-9۰-۹خیابنکوچهپلاکواحد#/ .,'-]{0,40}", au in any::<bool>()) {
+            let c = if au { Context::new().region(Region::new("AU").unwrap_or(Region::GB)) } else { Context::new() };
+            if let Ok(a) = normalize(&s, &c) {
+                prop_assert_eq!(normalize(a.as_str(), &c), Ok(a.clone()));
+                prop_assert_eq!(normalize(a.as_str(), &Context::new()), Ok(a));
+            }
+        }
+
+        #[test]
+        fn similarity_symmetric_and_bounded(x in "[a-zа-я ]{0,20}", y in "[a-zа-я ]{0,20}") {
+            let c = Context::new();
+            if let (Ok(a), Ok(b)) = (normalize(&x, &c), normalize(&y, &c)) {
+                let s = similarity(&a, &b);
+                prop_assert!((0.0..=1.0).contains(&s));
+                prop_assert_eq!(s, similarity(&b, &a));
+                prop_assert_eq!(similarity(&a, &a), 1.0);
+            }
         }
     }
 }
