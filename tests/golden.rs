@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use omnilink::normalize::{
-    card, city, date, device, email, name, phone, social, Card, Context, DateOrder, DeviceId,
+    address, card, city, date, device, email, name, phone, social, Card, Context, DateOrder, DeviceId,
     Network, Region, Reject,
 };
 
@@ -92,6 +92,22 @@ fn render(kind: &str, raw: &str, ctx: &Context) -> String {
         "city" => city::normalize(raw, ctx).map(|c| match c.region() {
             Some(r) => format!("{}@{r}", c.as_str()),
             None => c.as_str().to_string(),
+        }),
+        "address" => address::normalize(raw, ctx).map(|a| {
+            let mut parts = Vec::new();
+            if let Some(h) = a.house() {
+                parts.push(format!("house={h}"));
+            }
+            if let Some(f) = a.flat() {
+                parts.push(format!("flat={f}"));
+            }
+            let street: Vec<&str> = a.street_tokens().collect();
+            format!(
+                "{} | {} | key={}",
+                parts.join(" "),
+                street.join(" "),
+                a.street_key()
+            )
         }),
         other => panic!("no renderer for kind `{other}`"),
     };

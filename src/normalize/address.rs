@@ -23,7 +23,10 @@
 //!    the flat; a building marker (`корп.`, `стр.`) appends its letter and number to the
 //!    house (`д. 5 корп. 2` -> `5k2`); floor and entrance are dropped with their number; a
 //!    marker with no number after it is dropped. Fillers (`no`, `№`, `номер`) between a
-//!    marker and its number are skipped. A `[numbered]` street type (`sector`, `мкр`,
+//!    marker and its number are skipped; fillers and city words (`г.`, `город`, `shahri`)
+//!    are dropped. A marker glued after its number by a hyphen counts too (`7-uy`,
+//!    `12-xonadon`), and a number glued after a name word is part of the name (`Самал-2`
+//!    -> `samal-2`). A `[numbered]` street type (`sector`, `мкр`,
 //!    `کوچه`) keeps the number after it as part of the street (`sector 15`).
 //! 7. Numbers with no marker: with no marked house, the first one is the house; with no
 //!    marked flat, the next one after the house is the flat (`Абая 150, 23`); any others
@@ -93,10 +96,26 @@ struct Entry {
 /// One token of the text.
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
-    /// A word: its letters as written (lower case, joiners dropped) and folded to Latin.
-    Word { raw: String, folded: String },
-    /// A number (`12`, `12a`, `12/3`), canonical.
-    Num(String),
+    /// A word: its letters as written (lower case, joiners dropped) and folded to Latin;
+    /// `glued` when a hyphen joins it to the number before (`7-uy`).
+    Word {
+        raw: String,
+        folded: String,
+        glued: bool,
+    },
+    /// A number (`12`, `12a`, `12/3`), canonical, and what stands before it.
+    Num(String, Join),
+}
+
+/// What stands between a number and the token before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Join {
+    /// A hyphen: `Самал-2`.
+    Glued,
+    /// Spaces or other punctuation.
+    Space,
+    /// A comma or semicolon: the number starts another part of the address.
+    Comma,
 }
 
 struct Tables {
@@ -140,7 +159,7 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
         if in_ordinals {
             for w in std::iter::once(canonical).chain(list.split(',')) {
                 for t in tokens(w.trim(), None, &HashSet::new()) {
-                    if let Tok::Word { raw, folded } = t {
+                    if let Tok::Word { raw, folded, .. } = t {
                         ordinals.insert(raw);
                         ordinals.insert(folded);
                     }
@@ -173,8 +192,8 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
             let words: Option<Vec<(&str, &str)>> = toks
                 .iter()
                 .map(|t| match t {
-                    Tok::Word { raw, folded } => Some((raw.as_str(), folded.as_str())),
-                    Tok::Num(_) => None,
+                    Tok::Word { raw, folded, .. } => Some((raw.as_str(), folded.as_str())),
+                    Tok::Num(..) => None,
                 })
                 .collect();
             let Some(words) = words.filter(|w| !w.is_empty()) else {
@@ -278,6 +297,8 @@ enum Piece {
     Digits(String),
     Slash,
     Hyphen,
+    /// A comma or semicolon, alone in its segment.
+    Comma,
 }
 
 /// Splits prepared text into segments of pieces.
@@ -311,6 +332,9 @@ fn segments(prepared: &str) -> Vec<Vec<Piece>> {
             }
         } else {
             end(&mut cur, &mut segs);
+            if matches!(c, ',' | ';' | '\u{60c}' | '\u{61b}') {
+                segs.push(vec![Piece::Comma]);
+            }
         }
     }
     end(&mut cur, &mut segs);
@@ -337,12 +361,25 @@ fn tokens(text: &str, region: Option<Region>, ordinals: &HashSet<String>) -> Vec
     let segs = segments(&prepared);
     let mut out = Vec::new();
     let mut i = 0;
+    let mut comma = false;
     while i < segs.len() {
+        if matches!(segs[i].as_slice(), [Piece::Comma]) {
+            comma = true;
+            i += 1;
+            continue;
+        }
         if is_uk_postcode(&segs[i], segs.get(i + 1)) {
             i += 2;
             continue;
         }
+        let before = out.len();
         segment_tokens(&segs[i], region, ordinals, &mut out);
+        if comma {
+            if let Some(Tok::Num(_, join @ Join::Space)) = out.get_mut(before) {
+                *join = Join::Comma;
+            }
+        }
+        comma = comma && out.len() == before;
         i += 1;
     }
     out
@@ -374,6 +411,8 @@ fn segment_tokens(
     out: &mut Vec<Tok>,
 ) {
     let mut i = 0;
+    // a hyphen joins the next word to the number before it
+    let mut glue_next = false;
     while i < seg.len() {
         match &seg[i] {
             Piece::Letters(l) => {
@@ -386,12 +425,22 @@ fn segment_tokens(
                     out.push(Tok::Word {
                         raw: l.clone(),
                         folded,
+                        glued: glue_next,
                     });
                 }
+                glue_next = false;
                 i += 1;
             }
-            Piece::Slash | Piece::Hyphen => i += 1,
+            Piece::Slash | Piece::Hyphen | Piece::Comma => i += 1,
             Piece::Digits(first) => {
+                let join = if i >= 2
+                    && matches!(seg[i - 1], Piece::Hyphen)
+                    && matches!(seg[i - 2], Piece::Letters(_))
+                {
+                    Join::Glued
+                } else {
+                    Join::Space
+                };
                 // a number: digit runs and one-letter runs, `/` kept, `-` kept between two
                 // digit runs and between two letters
                 let mut text = first.clone();
@@ -429,6 +478,7 @@ fn segment_tokens(
                                 out.push(Tok::Word {
                                     raw: word.clone(),
                                     folded: word,
+                                    glued: false,
                                 });
                                 text.clear();
                                 i = j + 1;
@@ -439,6 +489,7 @@ fn segment_tokens(
                                 && ((after_digit && sep != Some('/')) || before_digits);
                             if !joins {
                                 // a word of its own: the number ends here
+                                glue_next = sep == Some('-');
                                 i = j;
                                 break;
                             }
@@ -462,7 +513,7 @@ fn segment_tokens(
                     continue;
                 }
                 if text.len() <= MAX_NUMBER_LEN {
-                    out.push(Tok::Num(text));
+                    out.push(Tok::Num(text, join));
                 }
             }
         }
@@ -472,11 +523,12 @@ fn segment_tokens(
 /// What a token or phrase turned out to be.
 #[derive(Debug)]
 enum Item {
-    /// A word of the table.
-    Known(Entry),
+    /// A word of the table; `true` when glued to the number before it.
+    Known(Entry, bool),
     /// Any other word, folded.
     Word(String),
-    Num(String),
+    /// A number and what stands before it.
+    Num(String, Join),
 }
 
 /// Words and phrases looked up in the table.
@@ -485,9 +537,9 @@ fn items(toks: &[Tok]) -> Vec<Item> {
     let mut out = Vec::new();
     let mut i = 0;
     'outer: while i < toks.len() {
-        let Tok::Word { folded, .. } = &toks[i] else {
-            if let Tok::Num(n) = &toks[i] {
-                out.push(Item::Num(n.clone()));
+        let Tok::Word { folded, glued, .. } = &toks[i] else {
+            if let Tok::Num(n, join) = &toks[i] {
+                out.push(Item::Num(n.clone(), *join));
             }
             i += 1;
             continue;
@@ -496,8 +548,8 @@ fn items(toks: &[Tok]) -> Vec<Item> {
             let words: Option<Vec<(&str, &str)>> = toks[i..i + n]
                 .iter()
                 .map(|t| match t {
-                    Tok::Word { raw, folded } => Some((raw.as_str(), folded.as_str())),
-                    Tok::Num(_) => None,
+                    Tok::Word { raw, folded, .. } => Some((raw.as_str(), folded.as_str())),
+                    Tok::Num(..) => None,
                 })
                 .collect();
             let Some(words) = words else { continue };
@@ -510,7 +562,7 @@ fn items(toks: &[Tok]) -> Vec<Item> {
                 .or_else(|| t.raw.get(&f))
                 .or_else(|| t.folded.get(&f));
             if let Some(&e) = hit {
-                out.push(Item::Known(e));
+                out.push(Item::Known(e, *glued));
                 i += n;
                 continue 'outer;
             }
@@ -561,18 +613,18 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Address, Reject> {
     let mut i = 0;
     while i < items.len() {
         match &items[i] {
-            Item::Known(e) if e.role.is_marker() || e.role == Role::Filler => {
+            Item::Known(e, _) if e.role.is_marker() || e.role == Role::Filler => {
                 known_only = true;
                 // the number after the marker, past fillers and markers of the same kind
                 let mut j = i + 1;
-                while let Some(Item::Known(n)) = items.get(j) {
+                while let Some(Item::Known(n, _)) = items.get(j) {
                     if n.role == Role::Filler || (n.role == e.role && e.role != Role::Filler) {
                         j += 1;
                     } else {
                         break;
                     }
                 }
-                let Some(Item::Num(n)) = items.get(j) else {
+                let Some(Item::Num(n, _)) = items.get(j) else {
                     i += 1;
                     continue;
                 };
@@ -592,14 +644,14 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Address, Reject> {
                 }
                 i = j + 1;
             }
-            Item::Known(e) => {
+            Item::Known(e, _) => {
                 known_only = true;
                 street.push(StreetWord {
                     text: e.canonical.to_string(),
                     is_type: e.role == Role::Type,
                 });
                 if e.role == Role::Numbered {
-                    if let Some(Item::Num(n)) = items.get(i + 1) {
+                    if let Some(Item::Num(n, Join::Space | Join::Glued)) = items.get(i + 1) {
                         street.push(StreetWord {
                             text: n.clone(),
                             is_type: false,
@@ -610,14 +662,34 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Address, Reject> {
                 i += 1;
             }
             Item::Word(w) => {
+                // `Самал-2`, `Chilanzar-9`: a number glued to a name is part of it
+                let text = match items.get(i + 1) {
+                    Some(Item::Num(n, Join::Glued)) => {
+                        i += 1;
+                        format!("{w}-{n}")
+                    }
+                    _ => w.clone(),
+                };
                 street.push(StreetWord {
-                    text: w.clone(),
+                    text,
                     is_type: false,
                 });
                 i += 1;
             }
-            Item::Num(n) => {
-                loose.push((n.clone(), street.len()));
+            Item::Num(n, _) => {
+                // `7-uy`, `12-xonadon`: a marker glued after its number
+                match items.get(i + 1) {
+                    Some(Item::Known(e, true)) if e.role == Role::House && house.is_none() => {
+                        house = Some(n.clone());
+                        house_at = Some(loose.len());
+                        i += 1;
+                    }
+                    Some(Item::Known(e, true)) if e.role == Role::Flat && flat.is_none() => {
+                        flat = Some(n.clone());
+                        i += 1;
+                    }
+                    _ => loose.push((n.clone(), street.len())),
+                }
                 i += 1;
             }
         }
@@ -902,7 +974,7 @@ mod tests {
                 .iter()
                 .filter_map(|t| match t {
                     Tok::Word { raw, .. } => Some(raw.as_str()),
-                    Tok::Num(_) => None,
+                    Tok::Num(..) => None,
                 })
                 .collect();
             assert_eq!(words, [e.canonical], "{}", e.canonical);
