@@ -12,8 +12,8 @@
 use std::path::Path;
 
 use omnilink::normalize::{
-    address, card, city, date, device, email, name, phone, social, Card, Context, DateOrder, DeviceId,
-    Network, Region, Reject,
+    address, card, city, date, device, email, name, phone, social, Card, Context, DateOrder,
+    DeviceId, Network, Region, Reject,
 };
 
 fn parse_context(spec: &str) -> Context {

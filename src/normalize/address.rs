@@ -273,15 +273,19 @@ impl fmt::Display for Address {
 
 impl fmt::Debug for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Address(<redacted>, {} tokens)", self.street_tokens().count())
+        write!(
+            f,
+            "Address(<redacted>, {} tokens)",
+            self.street_tokens().count()
+        )
     }
 }
 
 /// The ASCII digit for a decimal digit of any common script.
 fn ascii_digit(c: char) -> Option<char> {
     const ZEROS: [u32; 21] = [
-        0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6,
-        0xd66, 0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x17e0, 0x1810, 0xff10,
+        0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
+        0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x17e0, 0x1810, 0xff10,
     ];
     let u = c as u32;
     ZEROS
@@ -416,11 +420,7 @@ fn segment_tokens(
     while i < seg.len() {
         match &seg[i] {
             Piece::Letters(l) => {
-                let folded = if l == "#" {
-                    l.clone()
-                } else {
-                    fold(l, region)
-                };
+                let folded = if l == "#" { l.clone() } else { fold(l, region) };
                 if !folded.is_empty() {
                     out.push(Tok::Word {
                         raw: l.clone(),
@@ -851,15 +851,10 @@ fn token_similarity(a: &str, b: &str) -> f64 {
 fn monge_elkan(x: &[&str], y: &[&str]) -> f64 {
     let sum: f64 = x
         .iter()
-        .map(|a| {
-            y.iter()
-                .map(|b| token_similarity(a, b))
-                .fold(0.0, f64::max)
-        })
+        .map(|a| y.iter().map(|b| token_similarity(a, b)).fold(0.0, f64::max))
         .sum();
     sum / x.len() as f64
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -887,10 +882,16 @@ mod tests {
     fn markers_and_numbers() {
         let c = Context::new();
         for (raw, want) in [
-            ("ул. Ленина, д. 5, кв. 12", "5 | 12 | street lenina | lenina"),
+            (
+                "ул. Ленина, д. 5, кв. 12",
+                "5 | 12 | street lenina | lenina",
+            ),
             ("12 Baker St Apt 3", "12 | 3 | baker street | baker"),
             ("Flat 3, 12 Baker Street", "12 | 3 | baker street | baker"),
-            ("пр-т Мира 10 корп. 2 стр. 1", "10k2s1 | - | avenue mira | mira"),
+            (
+                "пр-т Мира 10 корп. 2 стр. 1",
+                "10k2s1 | - | avenue mira | mira",
+            ),
             ("Абая көшесі 150, 23", "150 | 23 | abaia street | abaia"),
             ("ул. 8 Марта, д. 5", "5 | - | street 8 marta | 8 marta"),
             (
@@ -903,7 +904,10 @@ mod tests {
             ("д. 12/3", "12/3 | - |  | "),
             ("кв. 7", "- | 7 |  | "),
             ("ул. Мира 3, этаж 4, кв 9", "3 | 9 | street mira | mira"),
-            ("221B Baker Street, London NW1 6XE", "221b | - | baker street london | baker london"),
+            (
+                "221B Baker Street, London NW1 6XE",
+                "221b | - | baker street london | baker london",
+            ),
         ] {
             assert_eq!(show(raw, &c), want, "{raw}");
         }
@@ -912,12 +916,26 @@ mod tests {
     #[test]
     fn abbreviations_meet() {
         let groups: &[&[&str]] = &[
-            &["ул. Ленина, д. 5", "улица Ленина, дом 5", "Ulitsa Lenina 5", "ul. Lenina d.5"],
-            &["12 Baker St", "12 baker street", "12 BAKER STREET.", "No. 12, Baker Str"],
+            &[
+                "ул. Ленина, д. 5",
+                "улица Ленина, дом 5",
+                "Ulitsa Lenina 5",
+                "ul. Lenina d.5",
+            ],
+            &[
+                "12 Baker St",
+                "12 baker street",
+                "12 BAKER STREET.",
+                "No. 12, Baker Str",
+            ],
             &["пр-т Мира 10", "проспект Мира, д. 10", "просп. Мира 10"],
             &["Abay dangyly 5", "Абай даңғылы 5", "Абай даңғ. 5"],
             &["Navoiy ko'chasi 7", "Navoiy ko‘chasi 7", "Navoiy kuchasi 7"],
-            &["15 Main Rd, Unit 4", "Unit 4, 15 Main Road", "15 main road apt. 4"],
+            &[
+                "15 Main Rd, Unit 4",
+                "Unit 4, 15 Main Road",
+                "15 main road apt. 4",
+            ],
         ];
         for group in groups {
             let first = n(group[0]);
@@ -931,7 +949,10 @@ mod tests {
     fn australian_units() {
         let au = Context::new().region(Region::new("AU").unwrap_or(Region::GB));
         assert_eq!(show("3/12 Smith St", &au), "12 | 3 | smith street | smith");
-        assert_eq!(show("3/12 Smith St", &Context::new()), "3/12 | - | smith street | smith");
+        assert_eq!(
+            show("3/12 Smith St", &Context::new()),
+            "3/12 | - | smith street | smith"
+        );
     }
 
     #[test]
