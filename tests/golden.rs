@@ -12,8 +12,8 @@
 use std::path::Path;
 
 use omnilink::normalize::{
-    card, city, date, device, email, id_number, name, phone, postcode, social, Card, Context,
-    DateOrder, DeviceId, Network, Region, Reject,
+    address, card, city, date, device, email, id_number, name, phone, postcode, social, Card,
+    Context, DateOrder, DeviceId, Network, Region, Reject,
 };
 
 fn parse_context(spec: &str) -> Context {
@@ -99,6 +99,22 @@ fn render(kind: &str, raw: &str, ctx: &Context) -> String {
         "id_number" => {
             id_number::normalize(raw, ctx).map(|id| format!("{} {}", id.as_str(), id.scheme()))
         }
+        "address" => address::normalize(raw, ctx).map(|a| {
+            let mut parts = Vec::new();
+            if let Some(h) = a.house() {
+                parts.push(format!("house={h}"));
+            }
+            if let Some(f) = a.flat() {
+                parts.push(format!("flat={f}"));
+            }
+            let street: Vec<&str> = a.street_tokens().collect();
+            format!(
+                "{} | {} | key={}",
+                parts.join(" "),
+                street.join(" "),
+                a.street_key()
+            )
+        }),
         other => panic!("no renderer for kind `{other}`"),
     };
     out.unwrap_or_else(rejected)

@@ -52,7 +52,7 @@ mod phonetic;
 mod small;
 mod tables;
 
-pub(crate) use fold::fold_words;
+pub(crate) use fold::{fold_words, is_joiner, is_word_char, prepare};
 
 use std::fmt;
 use std::ops::Range;
