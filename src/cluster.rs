@@ -31,6 +31,7 @@ use serde::Serialize;
 use crate::compare::{
     conflict, has_own_value, Features, Key, KeyFrequency, KeyKind, WIDELY_SHARED,
 };
+use crate::model::Model;
 
 /// An accepted pair.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -82,13 +83,31 @@ const ID_KINDS: [KeyKind; 5] = [
 /// identifiers of one kind and share none (one person's e-mails on one side, another's on
 /// the other), the join is weighed with that kind's disagreement weight, as if the linking
 /// pair itself had disagreed. Namesakes linked by a name and a city are told apart this way.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterEvidence {
+    /// The model pairs were scored with: two records that contradict each other
+    /// ([`crate::compare::conflict`]) may still be one person when the model overrules the
+    /// contradiction ([`Model::contradicts`]). `None`: every contradiction stands.
+    pub model: Option<std::sync::Arc<Model>>,
     /// Score a join needs after the disagreements are added (the match threshold).
     pub threshold: f32,
     /// Weight (bits, at most 0) of disagreeing identifiers, per kind: phone, e-mail, card,
     /// device, handle. All zero turns the check off.
     pub disagreement: [f32; 5],
+}
+
+impl ClusterEvidence {
+    /// `true` when `a` and `b` cannot be one customer: they contradict each other
+    /// ([`conflict`]) and the model, when there is one, does not overrule it.
+    pub fn conflict(&self, a: &Features, b: &Features, tf: &impl KeyFrequency) -> bool {
+        conflict(a, b)
+            && self.model.as_ref().is_none_or(|m| {
+                m.contradicts(
+                    &crate::compare::compare(a, b, tf),
+                    f64::from(self.threshold),
+                )
+            })
+    }
 }
 
 /// Fewer edges than this are ordered on the calling thread.
@@ -363,8 +382,13 @@ fn cluster_pass<F: Borrow<Features>>(
         let pa = profile_of(&profiles, &alone_a);
         let pb = profile_of(&profiles, &alone_b);
         let clash = pa.iter().any(|&x| {
-            pb.iter()
-                .any(|&y| conflict(features[x as usize].borrow(), features[y as usize].borrow()))
+            pb.iter().any(|&y| {
+                evidence.conflict(
+                    features[x as usize].borrow(),
+                    features[y as usize].borrow(),
+                    tf,
+                )
+            })
         });
         if clash {
             guarded += 1;

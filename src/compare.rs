@@ -199,7 +199,10 @@ impl Extra {
 
     /// The postcode and house number, as a hash, 0 without both.
     pub fn postcode_house(&self) -> u64 {
-        match (&self.postcode, self.address.as_ref().and_then(Address::house)) {
+        match (
+            &self.postcode,
+            self.address.as_ref().and_then(Address::house),
+        ) {
             (Some(p), Some(h)) => crate::hash::combine(hash_str(42, p.as_str()), hash_str(41, h)),
             _ => 0,
         }
@@ -557,9 +560,18 @@ impl Comparison {
     /// equal, nicknames of one another nor typos, or birth dates that are neither equal nor a
     /// plausible slip. Such a pair is never linked, and two clusters holding such a pair
     /// are never merged.
+    ///
+    /// An identity number is one person's own (unlike a phone, an e-mail or a card, which a
+    /// household shares): two records sharing one are one person unless they disagree on both
+    /// the given name and the birth date, so one slip in either does not keep them apart.
     pub fn contradicts(&self) -> bool {
-        self.level(Field::FirstName) == Level::Different
-            || self.level(Field::BirthDate) == Level::Different
+        let first = self.level(Field::FirstName) == Level::Different;
+        let dob = self.level(Field::BirthDate) == Level::Different;
+        if self.level(Field::IdNumber) == Level::Exact {
+            first && dob
+        } else {
+            first || dob
+        }
     }
 }
 
@@ -966,11 +978,20 @@ pub fn same_name(a: &Features, b: &Features) -> bool {
 }
 
 /// `true` when two records confidently disagree on who they are (given name or birth date,
-/// see [`Comparison::contradicts`]). Identifiers are not looked at.
+/// see [`Comparison::contradicts`]). Of the identifiers, only a shared identity number is
+/// looked at.
 pub fn conflict(a: &Features, b: &Features) -> bool {
     let mut c = Comparison::default();
     compare_names(a, b, &mut c);
     c.set(Field::BirthDate, compare_dates(a.dob, b.dob));
+    if c.contradicts() && a.extra.is_some() && b.extra.is_some() {
+        let shared = a
+            .keys_of(KeyKind::IdNumber)
+            .any(|k| b.keys_of(KeyKind::IdNumber).any(|l| l == k));
+        if shared {
+            c.set(Field::IdNumber, Level::Exact);
+        }
+    }
     c.contradicts()
 }
 

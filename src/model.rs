@@ -176,10 +176,12 @@ impl Default for Model {
     }
 }
 
-/// The pair agrees exactly on a strong identifier (phone, e-mail, card, device, handle, id
-/// number).
+/// The pair agrees exactly on a contact identifier (phone, e-mail, card, device, handle):
+/// the values a household shares. An identity number is one person's own.
 fn shares_identifier(c: &Comparison) -> bool {
-    Field::STRONG.iter().any(|&f| c.level(f) == Level::Exact)
+    Field::STRONG
+        .iter()
+        .any(|&f| f != Field::IdNumber && c.level(f) == Level::Exact)
 }
 
 fn log2_ratio(m: f64, u: f64) -> f64 {
@@ -283,6 +285,38 @@ impl Model {
             s += w[f as usize];
         }
         s + self.full_name_adjustment(c, w[Field::FirstName as usize], w[Field::LastName as usize])
+    }
+
+    /// `true` when the pair is never to be linked: it carries a confident contradiction
+    /// ([`Comparison::contradicts`]) that its other evidence does not overrule.
+    ///
+    /// One disagreement (the given name or the birth date, not both) is overruled when the
+    /// other of the two agrees and the evidence a household could not share (everything but
+    /// phones, e-mails, cards, devices and handles, which families hold in common) reaches
+    /// `threshold` on its own, disagreement included: a typo in a name on a record that
+    /// shares the birth date, the address and an identity number. A family sharing a phone
+    /// and an address but not a birth date stays apart, and so do two people of one name
+    /// whose birth dates differ.
+    pub fn contradicts(&self, c: &Comparison, threshold: f64) -> bool {
+        if !c.contradicts() {
+            return false;
+        }
+        let first = c.level(Field::FirstName) == Level::Different;
+        let dob = c.level(Field::BirthDate) == Level::Different;
+        let other = if first {
+            c.level(Field::BirthDate)
+        } else {
+            c.level(Field::FirstName)
+        };
+        if first && dob || other < Level::Close {
+            return true;
+        }
+        let contact: f64 = Field::STRONG
+            .iter()
+            .filter(|&&f| f != Field::IdNumber)
+            .map(|&f| self.field_weight(c, f).1.max(0.0))
+            .sum();
+        self.score(c) - contact < threshold
     }
 
     /// The score, field by field.

@@ -280,7 +280,10 @@ impl Record {
             ^ all(&self.id_numbers)
             ^ opt(&self.postcode)
             ^ all(&self.address)
-            ^ self.attributes.iter().fold(0, |acc, a| acc ^ first(&a.value))
+            ^ self
+                .attributes
+                .iter()
+                .fold(0, |acc, a| acc ^ first(&a.value))
     }
 }
 

@@ -174,8 +174,7 @@ impl Config {
     /// assert_eq!(&*c.with_record_attributes(&records).context.attributes, ["gender", "state"]);
     /// ```
     pub fn with_record_attributes(&self, records: &[Record]) -> std::borrow::Cow<'_, Config> {
-        if !self.context.attributes.is_empty() || records.iter().all(|r| r.attributes.is_empty())
-        {
+        if !self.context.attributes.is_empty() || records.iter().all(|r| r.attributes.is_empty()) {
             return std::borrow::Cow::Borrowed(self);
         }
         let names: std::collections::BTreeSet<&str> = records
@@ -688,7 +687,7 @@ pub fn resolve_with_progress(
             |(mut edges, mut contra), chunk| {
                 let tf = &blocking.frequencies;
                 compare_each(&features, chunk.iter().copied(), tf, |a, b, c| {
-                    if c.contradicts() {
+                    if model.contradicts(&c, threshold) {
                         contra += 1;
                     } else {
                         let s = model.score(&c);
@@ -898,6 +897,7 @@ pub fn resolve_with_progress(
 /// identifiers, against the match threshold.
 pub(crate) fn cluster_evidence(model: &Model, threshold: f64) -> ClusterEvidence {
     ClusterEvidence {
+        model: Some(Arc::new(model.clone())),
         threshold: threshold as f32,
         disagreement: [
             Field::Phone,

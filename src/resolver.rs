@@ -436,7 +436,7 @@ impl State {
     /// [`State::link`] with other frequencies.
     fn link_with(&self, a: &Features, b: &Features, tf: &impl KeyFrequency) -> Option<f32> {
         let c = compare(a, b, tf);
-        if c.contradicts() {
+        if self.model.contradicts(&c, self.threshold) {
             return None;
         }
         let s = self.model.score(&c);
@@ -674,7 +674,7 @@ impl State {
                     continue;
                 }
                 let c = compare(a, b, &now);
-                if c.contradicts() {
+                if self.model.contradicts(&c, self.threshold) {
                     continue;
                 }
                 let then = compare(a, b, before);

@@ -173,7 +173,12 @@ pub fn write_customers(path: &Path, res: &Resolution) -> Result<()> {
             w.field(text(&g.address))?;
         }
         for &(slot, _) in &attributes {
-            w.field(g.attributes.get(slot).and_then(Option::as_deref).unwrap_or(""))?;
+            w.field(
+                g.attributes
+                    .get(slot)
+                    .and_then(Option::as_deref)
+                    .unwrap_or(""),
+            )?;
         }
         Ok(())
     })

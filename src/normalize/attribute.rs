@@ -66,7 +66,12 @@ mod tests {
     #[test]
     fn idempotent() {
         let ctx = Context::new();
-        for raw in ["Software  Engineer", "F", "ул. Ленина", "x".repeat(400).as_str()] {
+        for raw in [
+            "Software  Engineer",
+            "F",
+            "ул. Ленина",
+            "x".repeat(400).as_str(),
+        ] {
             let once = normalize(raw, &ctx).unwrap();
             assert_eq!(normalize(&once, &ctx).unwrap(), once);
         }

@@ -7,8 +7,8 @@ use super::{
     Address, BirthDate, Card, City, Context, DeviceId, Email, FieldKind, IdNumber, Limits, Name,
     Phone, Postcode, Region, Reject, Script, Social,
 };
-use crate::record::AttributeKind;
 use crate::privacy::{looks_like_token, Token};
+use crate::record::AttributeKind;
 use crate::Record;
 
 /// A record's identifiers in canonical form, plus what was rejected and why.
@@ -217,7 +217,11 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
             reject(FieldKind::Attribute, Reject::TooMany);
             continue;
         };
-        if out.attributes.iter().any(|&(s, _, _)| usize::from(s) == slot) {
+        if out
+            .attributes
+            .iter()
+            .any(|&(s, _, _)| usize::from(s) == slot)
+        {
             continue;
         }
         match attribute::normalize(&a.value, ctx) {
