@@ -216,6 +216,9 @@ pub struct BlockingConfig {
     /// whose pairs would take the total past this is skipped whole and reported
     /// ([`RuleStats::skipped`]), so the result stays a function of the data and the config.
     pub max_candidate_pairs: u64,
+    /// Link mode: pairs only records of different sources (a CRM matched against a
+    /// loyalty-programme export), never two of one source. Off: deduplicate everything.
+    pub link_only: bool,
 }
 
 impl Default for BlockingConfig {
@@ -225,6 +228,7 @@ impl Default for BlockingConfig {
             max_identifier_block: 12,
             max_name_block: 8,
             max_candidate_pairs: 250_000_000,
+            link_only: false,
         }
     }
 }
@@ -485,16 +489,20 @@ pub fn block(
             continue;
         }
         emitted += stats.pairs;
+        let link_only = config.link_only;
         let pairs: Vec<u64> = groups
             .par_iter()
             .filter(|&&(s, e)| e - s <= limit)
             .flat_map_iter(|&(s, e)| {
                 let block = &entries[s..e];
                 (0..block.len()).flat_map(move |i| {
-                    (i + 1..block.len()).map(move |j| {
+                    (i + 1..block.len()).filter_map(move |j| {
                         let (a, b) = (block[i].1, block[j].1);
+                        if link_only && sources[a as usize] == sources[b as usize] {
+                            return None;
+                        }
                         let (a, b) = if a < b { (a, b) } else { (b, a) };
-                        ((a as u64) << 32) | b as u64
+                        Some(((a as u64) << 32) | b as u64)
                     })
                 })
             })

@@ -668,6 +668,7 @@ mod tests {
         let edges = [e(0, 1, 20.0), e(1, 3, 8.0), e(2, 3, 6.5)];
         let tb: Vec<u64> = (0..4).map(|i| crate::hash::mix(i + 7)).collect();
         let evidence = ClusterEvidence {
+            model: None,
             threshold: 6.0,
             disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0],
         };
@@ -731,6 +732,7 @@ mod tests {
         // Records numbered apart from their hash order, and a few equal hashes.
         let tb: Vec<u64> = (0..u64::from(n)).map(|i| h(i / 2 * 2 + 11)).collect();
         let evidence = ClusterEvidence {
+            model: None,
             threshold: 6.0,
             disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0],
         };

@@ -276,7 +276,7 @@ impl Features {
     /// Reduces a normalised record to comparison features.
     pub fn from_normalized(n: &NormalizedRecord) -> Features {
         let mut keys = Vec::with_capacity(n.phones.len() + 2 * n.emails.len() + 4);
-        keys.extend(n.phones.iter().map(phone_key));
+        keys.extend(n.phones.iter().chain(&n.phone_candidates).map(phone_key));
         for e in &n.emails {
             keys.push(email_key(e));
             if e.local().len() >= 4 {

@@ -129,8 +129,10 @@ struct ReadArgs {
     regions: Vec<String>,
     /// Map a header explicitly: --column 'HEADER=KIND' (kinds: phone, email, card, device,
     /// social, social_network, instagram, telegram, vk, x, facebook, tiktok, first_name,
-    /// middle_name, last_name, full_name, birth_date, city, id, source, country, updated_at,
-    /// ignore).
+    /// middle_name, last_name, full_name, birth_date, city, id_number, postcode, address,
+    /// category, text, id, source, country, updated_at, ignore). Several `address` columns
+    /// of a row form one address; `category` and `text` columns are compared as attributes
+    /// named by their header.
     #[arg(long = "column", value_name = "HEADER=KIND")]
     columns: Vec<String>,
     /// Field delimiter (detected from the header when not given).
@@ -156,6 +158,10 @@ struct InputArgs {
     /// key: the key never appears on the command line).
     #[arg(long, value_name = "VAR")]
     key_env: Option<String>,
+    /// Link mode: pair records only across sources (each file is a source unless a column
+    /// says otherwise), never two of one source: a CRM export matched against another.
+    #[arg(long)]
+    link_only: bool,
     /// Allow identifier values in messages (off by default: logs carry no personal data).
     /// Today this only lets a header cell that looks like a value be quoted.
     #[arg(long)]
@@ -370,6 +376,9 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
     }
     if let Some(key) = identifier_key(args)? {
         config.identifier_key = Some(key);
+    }
+    if args.link_only {
+        config.blocking.link_only = true;
     }
     let mut columns = file.input.columns;
     for spec in &args.read.columns {
@@ -925,6 +934,7 @@ fn ceiling_of(
         threads: None,
         key_file: None,
         key_env: None,
+        link_only: false,
         show_values: false,
     };
     let loaded = load(&input, &Progress::new(true))?;

@@ -182,7 +182,7 @@ pub fn tokens(n: &NormalizedRecord, key: &IdentifierKey) -> Vec<Token> {
             mac: key.mac(kind, parts),
         })
     };
-    for p in &n.phones {
+    for p in n.phones.iter().chain(&n.phone_candidates) {
         push(KeyKind::Phone, &[p.e164().as_bytes()]);
     }
     for e in &n.emails {

@@ -340,6 +340,40 @@ fn national_other(plan: &Plan, region: Region, d: &[u8]) -> Result<Phone, Reject
     reading(plan, parsed.code().value(), nsn.as_bytes())
 }
 
+/// The numbers a national-format phone stands for in each of the context's candidate
+/// regions where it is valid, in the order of the candidates, without repeats: what an
+/// [`Reject::Ambiguous`] number may be. Empty for any other value.
+///
+/// ```
+/// use omnilink::normalize::{phone, Context, Region};
+/// let multi = Context::new().candidate_regions(vec![Region::RU, Region::IN]);
+/// let c: Vec<String> = phone::candidates("98765 43210", &multi).iter().map(|p| p.e164()).collect();
+/// assert_eq!(c, ["+79876543210", "+919876543210"]);
+/// assert!(phone::candidates("+7 987 654-32-10", &multi).is_empty());
+/// ```
+pub fn candidates(raw: &str, ctx: &Context) -> Vec<Phone> {
+    if normalize(raw, ctx) != Err(Reject::Ambiguous) {
+        return Vec::new();
+    }
+    let Ok(t) = precheck(raw) else {
+        return Vec::new();
+    };
+    let Ok(lexed) = lex::lex(t) else {
+        return Vec::new();
+    };
+    let d = lexed.digits();
+    let plan = &*PLAN;
+    let mut out: Vec<Phone> = Vec::new();
+    for &region in ctx.candidate_regions.iter() {
+        if let Ok(p) = national(plan, region, d) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// Several candidate regions: one answer, or the hint's, or ambiguous.
 fn choose(
     plan: &Plan,

@@ -17,6 +17,10 @@ use crate::Record;
 pub struct NormalizedRecord {
     /// Valid phone numbers, deduplicated, in input order.
     pub phones: Vec<Phone>,
+    /// The numbers a national-format phone valid in several candidate regions may be
+    /// ([`phone::candidates`]): each blocks and matches like a phone, none is shown in a
+    /// golden record. Such a phone is also counted as [`Reject::Ambiguous`].
+    pub phone_candidates: Vec<Phone>,
     /// Valid e-mail addresses, deduplicated.
     pub emails: Vec<Email>,
     /// Card numbers, deduplicated.
@@ -253,8 +257,18 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         FieldKind::Phone,
         &mut rejects,
         |raw| {
-            identifier(raw, &mut out.tokens, |raw| {
-                phone::normalize(raw, pctx).map(|v| push_unique(&mut out.phones, v))
+            identifier(raw, &mut out.tokens, |raw| match phone::normalize(raw, pctx) {
+                Ok(v) => {
+                    push_unique(&mut out.phones, v);
+                    Ok(())
+                }
+                Err(Reject::Ambiguous) => {
+                    for p in phone::candidates(raw, pctx) {
+                        push_unique(&mut out.phone_candidates, p);
+                    }
+                    Err(Reject::Ambiguous)
+                }
+                Err(e) => Err(e),
             })
         },
     );
