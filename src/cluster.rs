@@ -71,12 +71,13 @@ pub const AMBIGUITY_BITS: f32 = 1.0;
 const PROFILE_CAP: usize = 16;
 
 /// The identifier kinds whose disagreement between two clusters counts against joining them.
-const ID_KINDS: [KeyKind; 5] = [
+const ID_KINDS: [KeyKind; 6] = [
     KeyKind::Phone,
     KeyKind::Email,
     KeyKind::Card,
     KeyKind::Device,
     KeyKind::Social,
+    KeyKind::IdNumber,
 ];
 
 /// Evidence between clusters, beyond the linking pair: when two clusters both carry
@@ -92,8 +93,8 @@ pub struct ClusterEvidence {
     /// Score a join needs after the disagreements are added (the match threshold).
     pub threshold: f32,
     /// Weight (bits, at most 0) of disagreeing identifiers, per kind: phone, e-mail, card,
-    /// device, handle. All zero turns the check off.
-    pub disagreement: [f32; 5],
+    /// device, handle, identity number. All zero turns the check off.
+    pub disagreement: [f32; 6],
 }
 
 impl ClusterEvidence {
@@ -407,7 +408,13 @@ fn cluster_pass<F: Borrow<Features>>(
                     penalty += evidence.disagreement[i];
                 }
             }
-            if score + penalty < evidence.threshold {
+            // Two clusters that disagree on identifiers are not joined by a link that shares
+            // nothing personal (a name and a city): namesakes are not chained through a
+            // record that carries only a name.
+            let names_only = penalty < 0.0
+                && evidence.model.is_some()
+                && !crate::compare::compare(fa, fb, tf).agrees_personally();
+            if names_only || score + penalty < evidence.threshold {
                 ids[ra as usize] = Some(ka);
                 ids[rb as usize] = Some(kb);
                 refused.push((a, b, score));
@@ -670,7 +677,7 @@ mod tests {
         let evidence = ClusterEvidence {
             model: None,
             threshold: 6.0,
-            disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0],
+            disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0, -6.0],
         };
         let c = cluster_with(4, &edges, &f, &tb, &(), &evidence);
         assert_eq!(c.labels[0], c.labels[1]);
@@ -734,7 +741,7 @@ mod tests {
         let evidence = ClusterEvidence {
             model: None,
             threshold: 6.0,
-            disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0],
+            disagreement: [-4.0, -5.0, -4.0, -4.0, -6.0, -6.0],
         };
         let one = cluster_with(n as usize, &edges, &f, &tb, &(), &evidence);
         let apart = cluster_components(n as usize, &edges, &f, &tb, &(), &evidence);

@@ -561,6 +561,8 @@ impl Comparison {
     /// plausible slip. Such a pair is never linked, and two clusters holding such a pair
     /// are never merged.
     ///
+    /// See also [`Comparison::names_against_identifiers`].
+    ///
     /// An identity number is one person's own (unlike a phone, an e-mail or a card, which a
     /// household shares): two records sharing one are one person unless they disagree on both
     /// the given name and the birth date, so one slip in either does not keep them apart.
@@ -572,6 +574,31 @@ impl Comparison {
         } else {
             first || dob
         }
+    }
+}
+
+impl Comparison {
+    /// `true` when the pair agrees on something one person has and another would not: a
+    /// strong identifier ([`Field::STRONG`], exactly or closely) or the birth date.
+    pub fn agrees_personally(&self) -> bool {
+        self.level(Field::BirthDate) >= Level::Close
+            || Field::STRONG.iter().any(|&f| self.level(f) >= Level::Close)
+    }
+
+    /// `true` when both records carry an own value of a strong identifier kind
+    /// ([`Field::STRONG`]) and the values differ.
+    pub fn disagrees_on_identifiers(&self) -> bool {
+        Field::STRONG
+            .iter()
+            .any(|&f| self.level(f) == Level::Different)
+    }
+
+    /// `true` for two people of one name: the pair disagrees on a strong identifier both
+    /// carry and agrees on nothing personal ([`Comparison::agrees_personally`]), so all it
+    /// shares is a name, a city, an address: what namesakes and families share. Such a pair
+    /// is never linked, however common or rare the name.
+    pub fn names_against_identifiers(&self) -> bool {
+        self.disagrees_on_identifiers() && !self.agrees_personally()
     }
 }
 

@@ -287,8 +287,10 @@ impl Model {
         s + self.full_name_adjustment(c, w[Field::FirstName as usize], w[Field::LastName as usize])
     }
 
-    /// `true` when the pair is never to be linked: it carries a confident contradiction
-    /// ([`Comparison::contradicts`]) that its other evidence does not overrule.
+    /// `true` when the pair is never to be linked: it shares only what namesakes share
+    /// against identifiers that differ ([`Comparison::names_against_identifiers`]), or it
+    /// carries a confident contradiction ([`Comparison::contradicts`]) that its other
+    /// evidence does not overrule.
     ///
     /// One disagreement (the given name or the birth date, not both) is overruled when the
     /// other of the two agrees and the evidence a household could not share (everything but
@@ -298,6 +300,9 @@ impl Model {
     /// and an address but not a birth date stays apart, and so do two people of one name
     /// whose birth dates differ.
     pub fn contradicts(&self, c: &Comparison, threshold: f64) -> bool {
+        if c.names_against_identifiers() {
+            return true;
+        }
         if !c.contradicts() {
             return false;
         }
