@@ -52,11 +52,14 @@ pub enum Rule {
     PostcodeHouse,
     /// Same street, house number and city.
     StreetHouseCity,
+    /// Same birth date and postal code (catches records whose names and numbers all carry
+    /// slips).
+    BirthDatePostcode,
 }
 
 impl Rule {
     /// Every rule, in a fixed order.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 14] = [
         Rule::Phone,
         Rule::Email,
         Rule::EmailLocal,
@@ -70,6 +73,7 @@ impl Rule {
         Rule::IdNumber,
         Rule::PostcodeHouse,
         Rule::StreetHouseCity,
+        Rule::BirthDatePostcode,
     ];
 
     /// A short, stable name.
@@ -88,6 +92,7 @@ impl Rule {
             Rule::IdNumber => "id_number",
             Rule::PostcodeHouse => "postcode_house",
             Rule::StreetHouseCity => "street_house_city",
+            Rule::BirthDatePostcode => "birth_date_postcode",
         }
     }
 
@@ -158,6 +163,10 @@ impl Rule {
             Rule::StreetHouseCity => {
                 let key = f.extra.as_ref().map_or(0, |x| x.street_house());
                 (key, key != 0, f.city)
+            }
+            Rule::BirthDatePostcode => {
+                let key = f.extra.as_ref().map_or(0, |x| x.postcode_hash());
+                (key, key != 0, f.dob as u64)
             }
             _ => return None,
         };

@@ -197,6 +197,13 @@ impl Extra {
         }
     }
 
+    /// The postcode, as a hash, 0 without one.
+    pub fn postcode_hash(&self) -> u64 {
+        self.postcode
+            .as_ref()
+            .map_or(0, |p| hash_str(42, p.as_str()).max(1))
+    }
+
     /// The postcode and house number, as a hash, 0 without both.
     pub fn postcode_house(&self) -> u64 {
         match (

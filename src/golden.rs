@@ -520,12 +520,9 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
     let winner = |t: &Tally<&str>| t.winner().map(|(v, _)| v.to_string());
     g.postcode = winner(&singles[usize::from(POSTCODE - POSTCODE)]);
     g.address = winner(&singles[usize::from(ADDRESS - POSTCODE)]);
-    g.attributes = singles[usize::from(ATTRIBUTE - POSTCODE)..]
-        .iter()
-        .map(winner)
-        .collect();
-    while g.attributes.last() == Some(&None) {
-        g.attributes.pop();
+    let attributes = &singles[usize::from(ATTRIBUTE - POSTCODE)..];
+    if let Some(last) = attributes.iter().rposition(|t| !t.rows.is_empty()) {
+        g.attributes = attributes[..=last].iter().map(winner).collect();
     }
     g.phones = phones.sorted_list();
     g.emails = emails.sorted_list();

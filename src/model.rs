@@ -292,10 +292,11 @@ impl Model {
     /// carries a confident contradiction ([`Comparison::contradicts`]) that its other
     /// evidence does not overrule.
     ///
-    /// One disagreement (the given name or the birth date, not both) is overruled when the
-    /// other of the two agrees and the evidence a household could not share (everything but
-    /// phones, e-mails, cards, devices and handles, which families hold in common) reaches
-    /// `threshold` on its own, disagreement included: a typo in a name on a record that
+    /// One disagreement (the given name or the birth date) is overruled when the other of
+    /// the two agrees, or both when the pair shares an identity number, and the evidence a
+    /// household could not share (everything but phones, e-mails, cards, devices and
+    /// handles, which families hold in common) reaches `threshold` on its own, disagreement
+    /// included: a typo in a name on a record that
     /// shares the birth date, the address and an identity number. A family sharing a phone
     /// and an address but not a birth date stays apart, and so do two people of one name
     /// whose birth dates differ.
@@ -308,13 +309,21 @@ impl Model {
         }
         let first = c.level(Field::FirstName) == Level::Different;
         let dob = c.level(Field::BirthDate) == Level::Different;
-        let other = if first {
-            c.level(Field::BirthDate)
+        if first && dob {
+            // Both disagree: only a shared identity number lets the rest of the evidence
+            // speak ([`Comparison::contradicts`]).
+            if c.level(Field::IdNumber) != Level::Exact {
+                return true;
+            }
         } else {
-            c.level(Field::FirstName)
-        };
-        if first && dob || other < Level::Close {
-            return true;
+            let other = if first {
+                c.level(Field::BirthDate)
+            } else {
+                c.level(Field::FirstName)
+            };
+            if other < Level::Close {
+                return true;
+            }
         }
         let contact: f64 = Field::STRONG
             .iter()

@@ -899,8 +899,7 @@ pub(crate) fn cluster_evidence(model: &Model, threshold: f64) -> ClusterEvidence
     ClusterEvidence {
         model: Some(Arc::new(model.clone())),
         threshold: threshold as f32,
-        disagreement: Field::STRONG
-        .map(|f| model.weight(f, Level::Different).min(0.0) as f32),
+        disagreement: Field::STRONG.map(|f| model.weight(f, Level::Different).min(0.0) as f32),
     }
 }
 

@@ -257,18 +257,20 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
         FieldKind::Phone,
         &mut rejects,
         |raw| {
-            identifier(raw, &mut out.tokens, |raw| match phone::normalize(raw, pctx) {
-                Ok(v) => {
-                    push_unique(&mut out.phones, v);
-                    Ok(())
-                }
-                Err(Reject::Ambiguous) => {
-                    for p in phone::candidates(raw, pctx) {
-                        push_unique(&mut out.phone_candidates, p);
+            identifier(raw, &mut out.tokens, |raw| {
+                match phone::normalize(raw, pctx) {
+                    Ok(v) => {
+                        push_unique(&mut out.phones, v);
+                        Ok(())
                     }
-                    Err(Reject::Ambiguous)
+                    Err(Reject::Ambiguous) => {
+                        for p in phone::candidates(raw, pctx) {
+                            push_unique(&mut out.phone_candidates, p);
+                        }
+                        Err(Reject::Ambiguous)
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
             })
         },
     );
