@@ -577,6 +577,18 @@ fn summary_text(s: &Summary<'_>, out: &Path) -> String {
         st.candidate_pairs,
         st.reduction_ratio
     );
+    line!(
+        t,
+        "  model            {}   threshold {:.2} bits",
+        if !st.trained {
+            "not trained (too few candidate pairs): starting weights".to_string()
+        } else if st.em_converged {
+            format!("EM converged in {} iterations", st.em_iterations)
+        } else {
+            format!("EM did NOT converge in {} iterations", st.em_iterations)
+        },
+        st.threshold
+    );
     for r in &st.rules {
         if let Some(rule) = r.rule {
             line!(

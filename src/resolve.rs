@@ -108,7 +108,7 @@ impl Default for Config {
             u_sample_pairs: 300_000,
             em_sample_pairs: 2_000_000,
             em_iterations: 100,
-            min_training_pairs: 5_000,
+            min_training_pairs: 200,
             identifier_key: None,
             strict_households: false,
         }
@@ -267,6 +267,12 @@ pub struct Stats {
     pub ambiguous_records: u64,
     /// EM iterations run.
     pub em_iterations: u64,
+    /// The model was trained on this data (enough candidate pairs, `train` on).
+    pub trained: bool,
+    /// EM stopped because its estimates stopped moving, not at `em_iterations`.
+    pub em_converged: bool,
+    /// The match threshold, in log2 odds (from [`Config::match_probability`]).
+    pub threshold: f64,
     /// Customers found.
     pub customers: u64,
     /// Cluster sizes: size -> number of customers.
@@ -659,6 +665,8 @@ pub fn resolve_with_progress(
             });
         let (lambda, iterations) = model.fit_em(&patterns, config.em_iterations, 1e-6);
         stats.em_iterations = iterations as u64;
+        stats.trained = true;
+        stats.em_converged = iterations < config.em_iterations;
         // Matches among candidates, spread over all records: the prior of a random pair.
         model.matches_per_record =
             (2.0 * lambda * pairs.len() as f64 / records.len() as f64).max(1e-3);
@@ -680,6 +688,7 @@ pub fn resolve_with_progress(
     progress("score");
     let t = Instant::now();
     let threshold = log2_odds(config.match_probability);
+    stats.threshold = threshold;
     let (edges, contradicting): (Vec<Edge>, u64) = pairs
         .par_chunks(PAIRS_PER_TASK)
         .fold(

@@ -593,6 +593,17 @@ struct StreetWord {
 /// assert_eq!(c.as_str(), "baker street house 12 flat 3");
 /// ```
 pub fn normalize(raw: &str, ctx: &Context) -> Result<Address, Reject> {
+    let first = normalize_once(raw, ctx)?;
+    // Folding can bring words together that the table reads as one phrase only once they
+    // are Latin (a symbol folded to `b` beside an `r`): reading the canonical text once more
+    // settles them, so that normalising is idempotent.
+    match normalize_once(first.as_str(), ctx) {
+        Ok(second) => Ok(second),
+        Err(_) => Ok(first),
+    }
+}
+
+fn normalize_once(raw: &str, ctx: &Context) -> Result<Address, Reject> {
     let t = precheck(raw)?;
     if is_placeholder_word(t) {
         return Err(Reject::Placeholder);
