@@ -406,25 +406,7 @@ pub fn block(
             entries = kept;
             groups = kept_groups;
         }
-        // An identifier block over the limit is a hub only when more than one person
-        // carries the value: one customer's 25 records on one phone stay linkable, a store's
-        // placeholder number does not. People are counted in blocks up to ONE_PERSON_CAP.
-        let one_person: std::collections::HashSet<usize> = match rule.key_kind() {
-            Some(kind) if kind != KeyKind::EmailLocal => groups
-                .par_iter()
-                .filter(|&&(s, e)| e - s > limit && e - s <= ONE_PERSON_CAP)
-                .filter(|&&(s, e)| {
-                    let mut carriers: Vec<(u64, &Features)> = entries[s..e]
-                        .iter()
-                        .map(|&(_, r)| (tiebreak[r as usize], &records[r as usize]))
-                        .collect();
-                    count_people(&mut carriers, kind, &out.frequencies) == 1
-                })
-                .map(|&(s, _)| s)
-                .collect(),
-            _ => Default::default(),
-        };
-        let small = |s: usize, e: usize| e - s <= limit || one_person.contains(&s);
+        let small = |s: usize, e: usize| e - s <= limit;
         for &(s, e) in &groups {
             let n = (e - s) as u64;
             stats.blocks += 1;
@@ -595,10 +577,6 @@ fn identifier_key(f: &Features, rule: Rule, rule_key: u64) -> Option<Key> {
     let tag = rule as u64 + 1;
     f.keys_of(kind).find(|k| combine(tag, k.0) == rule_key)
 }
-
-/// Largest identifier block over the limit whose carriers are counted: if they are one
-/// person, the block is no hub.
-const ONE_PERSON_CAP: usize = 64;
 
 /// Blocks of identifier values whose carriers one parallel task counts.
 const BLOCKS_PER_TASK: usize = 256;

@@ -518,7 +518,7 @@ pub(crate) fn golden_of(scratch: &mut Scratch<'_>) -> GoldenRecord {
     let [phones, emails, cards, devices, socials, id_numbers] = lists;
     g.id_numbers = id_numbers.sorted_list();
     let winner = |t: &Tally<&str>| t.winner().map(|(v, _)| v.to_string());
-    g.postcode = winner(&singles[usize::from(POSTCODE - POSTCODE)]);
+    g.postcode = winner(&singles[0]);
     g.address = winner(&singles[usize::from(ADDRESS - POSTCODE)]);
     let attributes = &singles[usize::from(ATTRIBUTE - POSTCODE)..];
     if let Some(last) = attributes.iter().rposition(|t| !t.rows.is_empty()) {

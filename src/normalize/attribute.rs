@@ -32,13 +32,14 @@ pub fn normalize(raw: &str, _ctx: &Context) -> Result<Box<str>, Reject> {
     let mut gap = false;
     for c in t.nfkc().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
+            let space = usize::from(gap && !out.is_empty());
+            if out.len() + space + c.len_utf8() > MAX_LEN {
+                break;
+            }
+            if space == 1 {
                 out.push(' ');
             }
             gap = false;
-            if out.len() + c.len_utf8() > MAX_LEN {
-                break;
-            }
             out.push(c);
         } else {
             gap = true;
