@@ -308,6 +308,12 @@ def write(args, runs, commands, mach, started, load_start, git, dirty):
                        "dirty": dirty, "argv": argv}, f, indent=2, default=str)
     doc = render(args, runs, commands, mach, started, finished, load_start, load_end, git,
                  dirty, argv)
+    # Figures on data the project did not generate are measured by external.sh, on its own
+    # schedule; their write-up is kept beside this script and carried into the report.
+    external = os.path.join(os.path.dirname(os.path.abspath(__file__)), "EXTERNAL-RESULTS.md")
+    if os.path.exists(external):
+        with open(external, encoding="utf-8") as f:
+            doc = doc.rstrip("\n") + "\n\n" + f.read()
     with open(args.out, "w") as f:
         f.write(doc)
     log("wrote %s" % args.out)
