@@ -423,6 +423,11 @@ impl State {
                 }
             }
         }
+        if self.config.blocking.link_only {
+            // Link mode, as in batch: only records of other sources are candidates.
+            let source = &self.slot(me).record.source;
+            out.retain(|&c| self.slot(c).record.source != *source);
+        }
         out.sort_unstable();
         out.dedup();
     }

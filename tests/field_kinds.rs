@@ -267,6 +267,16 @@ fn link_only_pairs_across_sources_only() {
     assert!(same_customer(&linked, 2, 3), "{:?}", customers(&linked));
     assert!(!same_customer(&linked, 0, 2));
     assert_eq!(linked.customers.len(), 3);
+
+    // The incremental resolver, with the batch's model, keeps link mode too.
+    let resolver = omnilink::resolver::Resolver::with_model(config.clone(), linked.model.clone());
+    for r in &records {
+        resolver.add(r.clone()).unwrap();
+    }
+    let of = |source: &str, id: &str| resolver.customer_of(source, id).unwrap();
+    assert_ne!(of("a", "a1"), of("a", "a2"));
+    assert_eq!(of("a", "a3"), of("b", "b1"));
+    assert_eq!(resolver.customer_count(), 3);
 }
 
 // ---------------------------------------------------------------------------------------
