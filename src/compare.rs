@@ -587,9 +587,16 @@ impl Comparison {
 impl Comparison {
     /// `true` when the pair agrees on something one person has and another would not: a
     /// strong identifier ([`Field::STRONG`], exactly or closely) or the birth date.
+    ///
+    /// An e-mail address counts only when it is the same address: the same local part at
+    /// another domain is what two people of one name get when addresses are made of names
+    /// (`akazemi@gmail.com`, `akazemi@chmail.ir`).
     pub fn agrees_personally(&self) -> bool {
         self.level(Field::BirthDate) >= Level::Close
-            || Field::STRONG.iter().any(|&f| self.level(f) >= Level::Close)
+            || self.level(Field::Email) == Level::Exact
+            || Field::STRONG
+                .iter()
+                .any(|&f| f != Field::Email && self.level(f) >= Level::Close)
     }
 
     /// `true` when both records carry an own value of a strong identifier kind

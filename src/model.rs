@@ -261,7 +261,11 @@ impl Model {
     /// full name: common full names ("Ivan Ivanov") say less than the two names' separate
     /// frequencies suggest. Returns the adjustment to add to the family-name weight.
     fn full_name_adjustment(&self, c: &Comparison, first: f64, last: f64) -> f64 {
-        if c.full_name_freq <= FULL_NAME_OWN_RECORDS
+        // One person's own records: the record and its expected matches (from EM), at
+        // least FULL_NAME_OWN_RECORDS; carriers beyond them are the competition.
+        let own = (1.0 + self.matches_per_record).max(f64::from(FULL_NAME_OWN_RECORDS));
+        let freq = f64::from(c.full_name_freq);
+        if freq <= own
             || c.level(Field::FirstName) != Level::Exact
             || c.level(Field::LastName) != Level::Exact
         {
@@ -269,8 +273,7 @@ impl Model {
         }
         let m = self.m[Field::FirstName as usize][Level::Exact as usize]
             * self.m[Field::LastName as usize][Level::Exact as usize];
-        // The pair itself carries the name twice; the other carriers are the competition.
-        let u = (c.full_name_freq - 1) as f64 / self.population();
+        let u = (freq - own).max(1.0) / self.population();
         let joint = log2_ratio(m, u.min(1.0));
         // Only ever lowers the evidence: independence overcounts shared full names.
         (joint - (first + last)).min(0.0)
