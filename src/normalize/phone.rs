@@ -355,6 +355,11 @@ pub fn candidates(raw: &str, ctx: &Context) -> Vec<Phone> {
     if normalize(raw, ctx) != Err(Reject::Ambiguous) {
         return Vec::new();
     }
+    candidates_of_ambiguous(raw, ctx)
+}
+
+/// [`candidates`] of a value [`normalize`] has just called ambiguous.
+pub(crate) fn candidates_of_ambiguous(raw: &str, ctx: &Context) -> Vec<Phone> {
     let Ok(t) = precheck(raw) else {
         return Vec::new();
     };

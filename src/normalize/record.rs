@@ -264,7 +264,7 @@ pub fn normalize_record(record: &Record, ctx: &Context) -> NormalizedRecord {
                         Ok(())
                     }
                     Err(Reject::Ambiguous) => {
-                        for p in phone::candidates(raw, pctx) {
+                        for p in phone::candidates_of_ambiguous(raw, pctx) {
                             push_unique(&mut out.phone_candidates, p);
                         }
                         Err(Reject::Ambiguous)
