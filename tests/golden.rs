@@ -12,8 +12,8 @@
 use std::path::Path;
 
 use omnilink::normalize::{
-    address, card, city, date, device, email, id_number, name, phone, postcode, social, Card,
-    Context, DateOrder, DeviceId, Network, Region, Reject,
+    address, attribute, card, city, date, device, email, id_number, name, phone, postcode, social,
+    Card, Context, DateOrder, DeviceId, Network, Region, Reject,
 };
 
 fn parse_context(spec: &str) -> Context {
@@ -93,6 +93,7 @@ fn render(kind: &str, raw: &str, ctx: &Context) -> String {
             Some(r) => format!("{}@{r}", c.as_str()),
             None => c.as_str().to_string(),
         }),
+        "attribute" => attribute::normalize(raw, ctx).map(|v| v.to_string()),
         "postcode" => {
             postcode::normalize(raw, ctx).map(|p| format!("{} area={}", p.as_str(), p.area()))
         }

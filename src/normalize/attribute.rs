@@ -1,9 +1,10 @@
 //! Other attributes of a record (gender, state, occupation, segment, ...) -> a folded value.
 //!
 //! The steps: trim; a placeholder word (`n/a`, `unknown`, `нет`) is [`Reject::Placeholder`];
-//! Unicode NFKC and case folding; every run of characters that are neither letters nor digits
-//! becomes one space. Nothing left is [`Reject::Empty`]. A
-//! [`AttributeKind::Category`](crate::AttributeKind::Category) keeps
+//! Unicode NFKC and case folding; abbreviation dots and apostrophes are dropped (`N.S.W.` is
+//! `nsw`); every other run of characters that are neither letters, digits nor combining marks
+//! (a Devanagari virama is part of its word) becomes one space. Nothing left is
+//! [`Reject::Empty`]. A [`AttributeKind::Category`](crate::AttributeKind::Category) keeps
 //! its value whole (`"NSW"` and `"nsw"` are one state); a [`AttributeKind::Text`] is compared
 //! fuzzily, on the same folded form
 //! ([`AttributeKind::Text`](crate::AttributeKind::Text)).
@@ -15,6 +16,7 @@
 //! assert!(attribute::normalize("n/a", &Context::new()).is_err());
 //! ```
 
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{is_placeholder_word, precheck, Context, Reject};
@@ -31,7 +33,11 @@ pub fn normalize(raw: &str, _ctx: &Context) -> Result<Box<str>, Reject> {
     let mut out = String::with_capacity(t.len());
     let mut gap = false;
     for c in t.nfkc().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
+        if matches!(c, '.' | '\'' | '\u{2019}' | '\u{02bc}') {
+            // Abbreviation dots and apostrophes join (`N.S.W.` is `nsw`, `O'Neil` one word).
+            continue;
+        }
+        if c.is_alphanumeric() || is_combining_mark(c) {
             let space = usize::from(gap && !out.is_empty());
             if out.len() + space + c.len_utf8() > MAX_LEN {
                 break;
