@@ -5,9 +5,9 @@
 //! `nsw`); every other run of characters that are neither letters, digits nor combining marks
 //! (a Devanagari virama is part of its word) becomes one space. Nothing left is
 //! [`Reject::Empty`]. A [`AttributeKind::Category`](crate::AttributeKind::Category) keeps
-//! its value whole (`"NSW"` and `"nsw"` are one state); a [`AttributeKind::Text`] is compared
-//! fuzzily, on the same folded form
-//! ([`AttributeKind::Text`](crate::AttributeKind::Text)).
+//! its value whole (`"NSW"` and `"nsw"` are one state); a
+//! [`AttributeKind::Text`](crate::AttributeKind::Text) is compared fuzzily, on the same
+//! folded form.
 //!
 //! ```
 //! use omnilink::normalize::{attribute, Context};
