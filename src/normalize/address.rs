@@ -597,10 +597,8 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Address, Reject> {
     // Folding can bring words together that the table reads as one phrase only once they
     // are Latin (a symbol folded to `b` beside an `r`): reading the canonical text once more
     // settles them, so that normalising is idempotent.
-    match normalize_once(first.as_str(), ctx) {
-        Ok(second) => Ok(second),
-        Err(_) => Ok(first),
-    }
+    // A canonical text that does not read again (only type words left) is no address.
+    normalize_once(first.as_str(), ctx)
 }
 
 fn normalize_once(raw: &str, ctx: &Context) -> Result<Address, Reject> {

@@ -156,29 +156,10 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Card, Reject> {
         return Err(Reject::Placeholder);
     }
     let t = strip_prefixes(t);
-    let t = strip_float_artefact(t);
+    let t = strip_float_artefact(t, MIN_SIGNIFICANT);
 
     let mut buf = [0u8; MAX_SIGNIFICANT];
-    let mut len = 0usize;
-    for c in t.chars() {
-        let b = if let Some(d) = digit_value(c) {
-            b'0' + d
-        } else if c.is_ascii_alphabetic() {
-            c.to_ascii_uppercase() as u8
-        } else if is_separator(c) {
-            continue;
-        } else if let Some(&l) = RULES.homoglyphs.get(&c) {
-            l
-        } else {
-            return Err(Reject::Invalid);
-        };
-        if len == MAX_SIGNIFICANT {
-            return Err(Reject::TooLong);
-        }
-        buf[len] = b;
-        len += 1;
-    }
-    let mut sig = &buf[..len];
+    let mut sig = compact_code(t, &mut buf, |c| RULES.homoglyphs.get(&c).copied())?;
     // Prefixes written without a separator inside the value (`C A R D 1234`) or after
     // homoglyph folding: strip them from the canonical form too, so it is stable.
     sig = strip_prefixes_ascii(sig);
@@ -245,7 +226,7 @@ pub fn luhn(digits: &[u8]) -> bool {
     !digits.is_empty() && sum % 10 == 0
 }
 
-fn ascii_box(bytes: &[u8]) -> Box<str> {
+pub(crate) fn ascii_box(bytes: &[u8]) -> Box<str> {
     // Only ASCII digits and upper-case letters are ever written to the buffer, so this is
     // always valid UTF-8.
     std::str::from_utf8(bytes).map_or_else(|_| Box::from(""), Box::from)
@@ -286,10 +267,38 @@ pub(crate) fn is_separator(c: char) -> bool {
         )
 }
 
-/// Drops a trailing `.0` or `.00` from an all-digit value: a number stored as a float.
-fn strip_float_artefact(t: &str) -> &str {
+/// The digits (of any script, as ASCII) and upper-cased Latin letters of a code such as a
+/// card, an identity number or a postcode, separators dropped, written into `buf`. `other`
+/// maps any other character to a letter (a Cyrillic look-alike), or refuses it: then the value
+/// is [`Reject::Invalid`]. More than `buf` holds is [`Reject::TooLong`].
+pub(crate) fn compact_code<'b>(
+    t: &str,
+    buf: &'b mut [u8],
+    other: impl Fn(char) -> Option<u8>,
+) -> Result<&'b [u8], Reject> {
+    let mut len = 0usize;
+    for c in t.chars() {
+        let b = if let Some(d) = digit_value(c) {
+            b'0' + d
+        } else if c.is_ascii_alphabetic() {
+            c.to_ascii_uppercase() as u8
+        } else if is_separator(c) {
+            continue;
+        } else {
+            other(c).ok_or(Reject::Invalid)?
+        };
+        let slot = buf.get_mut(len).ok_or(Reject::TooLong)?;
+        *slot = b;
+        len += 1;
+    }
+    Ok(&buf[..len])
+}
+
+/// Drops a trailing `.0` or `.00` from an all-digit value of at least `min_int` digits: a
+/// number stored as a float.
+pub(crate) fn strip_float_artefact(t: &str, min_int: usize) -> &str {
     if let Some((int, frac)) = t.split_once('.') {
-        if int.len() >= MIN_SIGNIFICANT
+        if int.len() >= min_int.max(1)
             && (1..=2).contains(&frac.len())
             && int.bytes().all(|b| b.is_ascii_digit())
             && frac.bytes().all(|b| b == b'0')

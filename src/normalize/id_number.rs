@@ -41,8 +41,8 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::card::{digit_value, is_separator};
-use super::postcode::{ascii_box, fits, parse_labels, strip_float_artefact, strip_label};
+use super::card::{ascii_box, compact_code, is_separator, strip_float_artefact};
+use super::postcode::{fits, parse_labels, strip_label};
 use super::{data_lines, is_placeholder_word, precheck, Context, Region, Reject};
 
 /// Fewest significant characters of an identity number.
@@ -271,27 +271,10 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<IdNumber, Reject> {
         return Err(Reject::Placeholder);
     }
     let t = strip_label(t, &RULES.labels);
-    let t = strip_float_artefact(t);
+    let t = strip_float_artefact(t, 1);
 
     let mut buf = [0u8; MAX_LEN];
-    let mut len = 0usize;
-    for c in t.chars() {
-        let b = if let Some(d) = digit_value(c) {
-            b'0' + d
-        } else if c.is_ascii_alphabetic() {
-            c.to_ascii_uppercase() as u8
-        } else if is_separator(c) {
-            continue;
-        } else {
-            return Err(Reject::Invalid);
-        };
-        if len == MAX_LEN {
-            return Err(Reject::TooLong);
-        }
-        buf[len] = b;
-        len += 1;
-    }
-    let compact = &buf[..len];
+    let compact = compact_code(t, &mut buf, |_| None)?;
     if compact.is_empty() {
         return Err(Reject::Empty);
     }

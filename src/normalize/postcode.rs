@@ -36,7 +36,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::card::{digit_value, is_separator};
+use super::card::{ascii_box, compact_code, digit_value, is_separator, strip_float_artefact};
 use super::{data_lines, is_placeholder_word, precheck, Context, Region, Reject};
 
 /// Fewest characters of a compact postcode (separators removed).
@@ -96,27 +96,13 @@ pub fn normalize(raw: &str, ctx: &Context) -> Result<Postcode, Reject> {
         return Err(Reject::Placeholder);
     }
     let t = strip_label(t, &RULES.labels);
-    let t = strip_float_artefact(t);
+    let t = strip_float_artefact(t, 1);
 
     let mut buf = [0u8; MAX_LEN];
-    let mut len = 0usize;
-    for c in t.chars() {
-        let b = if let Some(d) = digit_value(c) {
-            b'0' + d
-        } else if c.is_ascii_alphabetic() {
-            c.to_ascii_uppercase() as u8
-        } else if is_separator(c) {
-            continue;
-        } else {
-            return Err(Reject::Invalid);
-        };
-        if len == MAX_LEN {
-            return Err(Reject::Invalid);
-        }
-        buf[len] = b;
-        len += 1;
-    }
-    let compact = &buf[..len];
+    let compact = compact_code(t, &mut buf, |_| None).map_err(|e| match e {
+        Reject::TooLong => Reject::Invalid,
+        e => e,
+    })?;
     if compact.is_empty() {
         return Err(Reject::Empty);
     }
@@ -197,25 +183,6 @@ pub(crate) fn fits(pattern: &[u8], s: &[u8]) -> bool {
 /// Three or more characters, all one digit.
 fn is_one_digit_repeated(s: &[u8]) -> bool {
     s.len() >= 3 && s[0].is_ascii_digit() && s.iter().all(|&b| b == s[0])
-}
-
-pub(crate) fn ascii_box(bytes: &[u8]) -> Box<str> {
-    // Only ASCII digits, upper-case letters and spaces are ever written: valid UTF-8.
-    std::str::from_utf8(bytes).map_or_else(|_| Box::from(""), Box::from)
-}
-
-/// Drops a trailing `.0` or `.00` from an all-digit value: a number stored as a float.
-pub(crate) fn strip_float_artefact(t: &str) -> &str {
-    if let Some((int, frac)) = t.split_once('.') {
-        if !int.is_empty()
-            && (1..=2).contains(&frac.len())
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && frac.bytes().all(|b| b == b'0')
-        {
-            return int;
-        }
-    }
-    t
 }
 
 /// Strips labels (lower case, longest first) and the separators after them, repeatedly.
