@@ -317,7 +317,7 @@ fn strip_prefixes(mut t: &str) -> &str {
             return t;
         }
         for p in &RULES.prefixes {
-            if let Some(rest) = strip_prefix_ci(t, p) {
+            if let Some(rest) = strip_card_prefix(t, p) {
                 t = rest.trim_start_matches(is_separator);
                 continue 'outer;
             }
@@ -326,9 +326,8 @@ fn strip_prefixes(mut t: &str) -> &str {
     }
 }
 
-/// `t` without the case-insensitive prefix `p` (lower case), when the prefix is followed by
-/// something and, for a prefix ending in a letter, that something is not a letter.
-fn strip_prefix_ci<'a>(t: &'a str, p: &str) -> Option<&'a str> {
+/// `t` without the case-insensitive prefix `p` (lower case); `""` when `t` is `p`.
+pub(crate) fn strip_prefix_ci<'a>(t: &'a str, p: &str) -> Option<&'a str> {
     let mut tc = t.char_indices();
     for pc in p.chars() {
         let (_, c) = tc.next()?;
@@ -341,10 +340,13 @@ fn strip_prefix_ci<'a>(t: &'a str, p: &str) -> Option<&'a str> {
             return None;
         }
     }
-    let rest = match tc.next() {
-        Some((i, _)) => &t[i..],
-        None => return None,
-    };
+    Some(tc.next().map_or("", |(i, _)| &t[i..]))
+}
+
+/// `t` without the card prefix `p` (lower case), when the prefix is followed by something
+/// and, for a prefix ending in a letter, that something is not a letter.
+fn strip_card_prefix<'a>(t: &'a str, p: &str) -> Option<&'a str> {
+    let rest = strip_prefix_ci(t, p).filter(|r| !r.is_empty())?;
     let ends_in_letter = p.chars().next_back().is_some_and(char::is_alphabetic);
     if ends_in_letter && rest.chars().next().is_some_and(char::is_alphabetic) {
         return None;

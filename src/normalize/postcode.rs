@@ -36,7 +36,9 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::card::{ascii_box, compact_code, digit_value, is_separator, strip_float_artefact};
+use super::card::{
+    ascii_box, compact_code, digit_value, is_separator, strip_float_artefact, strip_prefix_ci,
+};
 use super::{data_lines, is_placeholder_word, precheck, Context, Region, Reject};
 
 /// Fewest characters of a compact postcode (separators removed).
@@ -215,19 +217,6 @@ pub(crate) fn strip_label<'a>(mut t: &'a str, labels: &[String]) -> &'a str {
         }
         return t;
     }
-}
-
-/// `t` without the case-insensitive prefix `p` (lower case).
-fn strip_prefix_ci<'a>(t: &'a str, p: &str) -> Option<&'a str> {
-    let mut tc = t.char_indices();
-    for pc in p.chars() {
-        let (_, c) = tc.next()?;
-        let same = c == pc || c.to_lowercase().eq(std::iter::once(pc));
-        if !same {
-            return None;
-        }
-    }
-    Some(tc.next().map_or("", |(i, _)| &t[i..]))
 }
 
 /// Lower-cased labels, longest first.
