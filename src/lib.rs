@@ -34,6 +34,7 @@
 //! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
 //! - [`resolver`]: the incremental [`resolver::Resolver`] for CRM embedding (stable IDs, save/load).
 //! - [`privacy`]: privacy-preserving mode, identifiers as keyed hashes (HMAC-SHA-256).
+//! - [`settings`]: a run's settings as a config file gives them (`[resolve]`, `[input]`).
 //! - [`io`]: reading CSV / JSON Lines exports with column mapping and reported skips; writers.
 //! - [`eval`]: match-quality metrics (pairwise, B-cubed, cluster shape) against a truth.
 //! - [`synth`]: a seeded generator of omnichannel customer exports with ground truth.
@@ -55,6 +56,7 @@ pub mod privacy;
 pub mod record;
 pub mod resolve;
 pub mod resolver;
+pub mod settings;
 pub mod synth;
 
 pub use error::{Error, ErrorKind, Result};

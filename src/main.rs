@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use omnilink::io::{self, describe_headers, Column, ReadOptions, Skip};
+use omnilink::io::{self, describe_headers, Column, Skip};
 use omnilink::privacy::{IdentifierKey, MIN_KEY_BYTES};
+use omnilink::settings::Settings;
 use omnilink::{Config, Error, Record};
 
 #[global_allocator]
@@ -186,21 +187,6 @@ struct ResolveArgs {
     json: bool,
 }
 
-/// The config file.
-#[derive(Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct FileConfig {
-    resolve: Config,
-    input: InputConfig,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct InputConfig {
-    columns: BTreeMap<String, Column>,
-    delimiter: Option<char>,
-}
-
 /// A failure and its exit code.
 struct Failure {
     code: u8,
@@ -334,53 +320,27 @@ fn identifier_key(args: &InputArgs) -> Result<Option<IdentifierKey>, Failure> {
 
 fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
     let t = Instant::now();
-    let file: FileConfig = match &args.read.config {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Failure::from(Error::io(Some(p.clone()), e)))?;
-            toml::from_str(&text).map_err(|e| {
-                let at = e.span().map_or(String::new(), |s| {
-                    let line = text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1;
-                    format!("line {line}: ")
-                });
-                Failure::from(Error::config(format!(
-                    "{}: {at}{}",
-                    p.display(),
-                    e.message()
-                )))
-            })?
-        }
-        None => FileConfig::default(),
+    let mut settings = match &args.read.config {
+        Some(p) => Settings::read(p)?,
+        None => Settings::default(),
     };
-    let mut config = file.resolve;
     if let Some(r) = &args.read.region {
-        config.context.region = Some(
-            r.parse()
-                .map_err(|_| usage(format!("--region: `{r}` is not a two-letter country code")))?,
-        );
+        settings
+            .set_region(r)
+            .map_err(|e| usage(format!("--{e}")))?;
     }
     if !args.read.regions.is_empty() {
-        let list = args
-            .read
-            .regions
-            .iter()
-            .map(|r| {
-                r.parse().map_err(|_| {
-                    usage(format!("--regions: `{r}` is not a two-letter country code"))
-                })
-            })
-            .collect::<Result<Vec<omnilink::normalize::Region>, Failure>>()?;
-        config.context.candidate_regions = list.into();
-    } else if config.context.candidate_regions.is_empty() {
-        config.context.candidate_regions = omnilink::normalize::Region::MARKETS.to_vec().into();
+        settings
+            .set_regions(&args.read.regions)
+            .map_err(|e| usage(format!("--{e}")))?;
     }
+    let mut settings = settings.with_defaults();
     if let Some(key) = identifier_key(args)? {
-        config.identifier_key = Some(key);
+        settings.resolve.identifier_key = Some(key);
     }
     if args.link_only {
-        config.blocking.link_only = true;
+        settings.resolve.blocking.link_only = true;
     }
-    let mut columns = file.input.columns;
     for spec in &args.read.columns {
         let (h, k) = spec
             .split_once('=')
@@ -393,13 +353,15 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
                 kinds.join(", ")
             ))
         })?;
-        columns.insert(h.trim().to_string(), kind);
+        settings.input.columns.insert(h.trim().to_string(), kind);
     }
-    let delimiter = match args.read.delimiter.or(file.input.delimiter) {
-        Some(c) if c.is_ascii() => Some(c as u8),
-        Some(_) => return Err(usage("the delimiter must be an ASCII character")),
-        None => None,
-    };
+    if let Some(d) = args.read.delimiter {
+        settings.input.delimiter = Some(d);
+    }
+    // Checked once here, so that a bad delimiter is a usage error before any file is read.
+    settings
+        .read_options("input")
+        .map_err(|e| usage(e.to_string()))?;
     let inputs = if args.inputs.is_empty() {
         sample_inputs()?
     } else {
@@ -410,7 +372,7 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         skipped: Vec::new(),
         rows: 0,
         duplicate_ids: 0,
-        config,
+        config: settings.resolve.clone(),
         inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
         read_ms: 0.0,
     };
@@ -421,13 +383,8 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         let source = path
             .file_stem()
             .map_or_else(|| "input".to_string(), |s| s.to_string_lossy().into_owned());
-        let opts = {
-            let mut o = ReadOptions::new(source);
-            o.columns = columns.clone();
-            o.delimiter = delimiter;
-            o.show_values = args.show_values;
-            o
-        };
+        let mut opts = settings.read_options(source)?;
+        opts.show_values = args.show_values;
         let read = io::read_path(path, &opts)?;
         out.rows += read.rows;
         out.duplicate_ids += read.duplicate_ids;

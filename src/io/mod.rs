@@ -27,7 +27,10 @@ use serde::{Deserialize, Serialize};
 use crate::normalize::Network;
 use crate::{Error, Record, Result};
 
-pub use write::{write_customers, write_hubs, write_memberships, write_pairs, write_summary};
+pub use write::{
+    write_customers, write_customers_to, write_hubs, write_hubs_to, write_memberships,
+    write_memberships_to, write_pairs, write_summary,
+};
 
 /// What a column holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1396,6 +1399,90 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
     Ok(out)
 }
 
+/// Rows of a table read by one parallel task.
+const TABLE_ROWS_PER_TASK: usize = 8192;
+
+/// Reads records from a table already in memory (a DataFrame, Arrow record batches): its
+/// `headers`, mapped as a CSV header is, and `rows` rows whose cells `cell(row, column)`
+/// gives (`None` for a null). Rows are numbered as the lines of the same table written as
+/// CSV with a header line (the first row is line 2), so a record without an id column gets
+/// the id the CSV file would give it, and skip reports name those lines.
+///
+/// ```
+/// use omnilink::io::{read_table, ReadOptions};
+/// let headers = vec!["phone".to_string(), "name".to_string()];
+/// let cells = [["+7 912 345-67-89", "Anna"], ["", "Ivan"]];
+/// let out = read_table(&headers, 2, |r, c| Some(cells[r][c]), &ReadOptions::new("crm")).unwrap();
+/// assert_eq!(out.records.len(), 2);
+/// assert_eq!(out.records[0].id, "L2");
+/// assert_eq!(out.records[1].phones.len(), 0);
+/// ```
+pub fn read_table<'a>(
+    headers: &[String],
+    rows: usize,
+    cell: impl Fn(usize, usize) -> Option<&'a str> + Sync,
+    opts: &ReadOptions,
+) -> Result<ReadOutcome> {
+    let input = opts.source.clone();
+    if headers.is_empty() {
+        return Err(Error::input(
+            Some(input.into()),
+            None,
+            "the table has no columns",
+        ));
+    }
+    let map = map_headers(headers, opts, &input)?;
+    let line_of = |row: usize| row as u64 + 2;
+    let parts: Vec<(Vec<Record>, Vec<u64>, Vec<Skip>)> = (0..rows)
+        .step_by(TABLE_ROWS_PER_TASK)
+        .collect::<Vec<usize>>()
+        .into_par_iter()
+        .map(|from| {
+            let to = rows.min(from + TABLE_ROWS_PER_TASK);
+            let mut part = (Vec::with_capacity(to - from), Vec::new(), Vec::new());
+            for row in from..to {
+                let mut r = RowBuilder::new(&opts.source);
+                let cells = (0..headers.len()).map(|c| Ok(cell(row, c).unwrap_or("")));
+                let line = line_of(row);
+                if let Some(reason) = fill_row(&mut r, cells, &map, opts) {
+                    part.2.push(Skip {
+                        input: input.clone(),
+                        line,
+                        reason,
+                    });
+                    continue;
+                }
+                let mut r = r.finish();
+                if r.id.is_empty() {
+                    r.id = format!("L{line}");
+                }
+                part.0.push(r);
+                part.1.push(line);
+            }
+            part
+        })
+        .collect();
+    let mut out = ReadOutcome {
+        rows: rows as u64,
+        columns: map
+            .headers
+            .iter()
+            .cloned()
+            .zip(map.columns.iter().copied())
+            .collect(),
+        ..ReadOutcome::default()
+    };
+    let mut lines = Vec::with_capacity(rows);
+    out.records.reserve_exact(rows);
+    for (records, l, skipped) in parts {
+        out.records.extend(records);
+        lines.extend(l);
+        out.skipped.extend(skipped);
+    }
+    out.duplicate_ids = suffix_repeated_ids(&mut out.records, |i| format!("#L{}", lines[i]));
+    Ok(out)
+}
+
 /// Reads a file, CSV or JSON Lines by extension (`.jsonl`, `.ndjson`, `.json` are JSON Lines).
 /// Without a source in `opts`, the file's stem names the source.
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
@@ -1416,6 +1503,44 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_reads_as_its_csv_does() {
+        let csv = "id,Телефон,email,first_name,instagram,city\n\
+                   7,+7 912 345-67-89,a@b.ru,Анна,@anna,Москва\n\
+                   7,,x@y.com,Ivan,,\n\
+                   ,8 (912) 000-11-22,,Olga,,Kazan\n";
+        let opts = ReadOptions::new("crm");
+        let from_csv = read_csv_bytes(csv.as_bytes(), &opts).unwrap();
+        let mut lines = csv.lines();
+        let headers: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        let cell = |r: usize, c: usize| Some(rows[r][c]).filter(|v| !v.is_empty());
+        let from_table = read_table(&headers, rows.len(), cell, &opts).unwrap();
+        assert_eq!(from_table.records, from_csv.records);
+        assert_eq!(from_table.duplicate_ids, 1);
+        assert_eq!(from_table.records[2].id, "L4");
+        assert_eq!(from_table.columns, from_csv.columns);
+    }
+
+    #[test]
+    fn a_table_row_with_a_long_cell_is_skipped_with_its_line() {
+        let headers = vec!["phone".to_string()];
+        let long = "9".repeat(100);
+        let mut opts = ReadOptions::new("t");
+        opts.max_cell_bytes = 50;
+        let out = read_table(
+            &headers,
+            2,
+            |r, _| Some(if r == 0 { "+79123456789" } else { &long }),
+            &opts,
+        )
+        .unwrap();
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.skipped.len(), 1);
+        assert_eq!(out.skipped[0].line, 3);
+        assert!(read_table(&["colour".to_string()], 1, |_, _| Some("red"), &opts).is_err());
+    }
 
     fn read(s: &str) -> Result<ReadOutcome> {
         read_csv_bytes(s.as_bytes(), &ReadOptions::new("t"))

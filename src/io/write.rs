@@ -1,6 +1,6 @@
 //! Writing results as CSV and JSON.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -68,21 +68,34 @@ impl Fields {
     }
 }
 
-/// Writes a CSV file of a header and rows `0..rows`, formatting runs of rows in parallel, each
-/// by its own csv writer into its own buffer, and writing the buffers in order. `row` writes
-/// row `i` as fields ([`Fields`]).
+/// Opens `path` for writing and hands it to `write`, naming the path in any error.
+fn to_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let io = |e| Error::io(Some(path.to_path_buf()), e);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    write(&mut file).map_err(io)?;
+    file.flush().map_err(io)
+}
+
+/// An I/O error for a CSV writer's failure (only I/O can fail when writing text).
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        _ => std::io::Error::other("could not write CSV"),
+    }
+}
+
+/// Writes CSV of a header and rows `0..rows` to `out`, formatting runs of rows in parallel,
+/// each by its own csv writer into its own buffer, and writing the buffers in order. `row`
+/// writes row `i` as fields ([`Fields`]).
 fn write_rows(
-    path: &Path,
+    out: &mut dyn Write,
     header: &[&str],
     rows: usize,
     row: impl Fn(&mut Fields, usize) -> csv::Result<()> + Sync,
-) -> Result<()> {
-    let e = |e| csv_err(path, e);
-    let mut file = csv_writer(path)?;
-    file.write_record(header).map_err(e)?;
-    let mut file = file
-        .into_inner()
-        .map_err(|x| Error::io(Some(path.to_path_buf()), x.into_error()))?;
+) -> std::io::Result<()> {
+    let mut head = csv::Writer::from_writer(Vec::new());
+    head.write_record(header).map_err(csv_io)?;
+    out.write_all(&head.into_inner().map_err(|x| x.into_error())?)?;
     for window in (0..rows).step_by(ROWS_PER_WINDOW) {
         let end = rows.min(window + ROWS_PER_WINDOW);
         let parts: Vec<Vec<u8>> = (window..end)
@@ -102,10 +115,9 @@ fn write_rows(
                 w.csv.into_inner().map_err(|x| x.into_error().into())
             })
             .collect::<csv::Result<_>>()
-            .map_err(e)?;
+            .map_err(csv_io)?;
         for part in &parts {
-            file.write_all(part)
-                .map_err(|x| Error::io(Some(path.to_path_buf()), x))?;
+            out.write_all(part)?;
         }
     }
     Ok(())
@@ -113,6 +125,11 @@ fn write_rows(
 
 /// Writes `customers.csv`: one row per customer, its ID and golden record (lists joined by `;`).
 pub fn write_customers(path: &Path, res: &Resolution) -> Result<()> {
+    to_file(path, |out| write_customers_to(out, res))
+}
+
+/// [`write_customers`] to any writer (a buffer, a pipe).
+pub fn write_customers_to(out: &mut dyn Write, res: &Resolution) -> std::io::Result<()> {
     let mut header = vec![
         "customer_id",
         "records",
@@ -147,7 +164,7 @@ pub fn write_customers(path: &Path, res: &Resolution) -> Result<()> {
     header.extend(postcode.then_some("postcode"));
     header.extend(address.then_some("address"));
     header.extend(attributes.iter().map(|&(_, name)| name));
-    write_rows(path, &header, res.customers.len(), |w, i| {
+    write_rows(out, &header, res.customers.len(), |w, i| {
         let c = &res.customers[i];
         let g = &c.golden;
         w.field(&c.id.0)?
@@ -215,10 +232,19 @@ impl StringTable {
 
 /// Writes `memberships.csv`: one row per input record, in input order.
 pub fn write_memberships(path: &Path, records: &[Record], res: &Resolution) -> Result<()> {
+    to_file(path, |out| write_memberships_to(out, records, res))
+}
+
+/// [`write_memberships`] to any writer.
+pub fn write_memberships_to(
+    out: &mut dyn Write,
+    records: &[Record],
+    res: &Resolution,
+) -> std::io::Result<()> {
     // Rows look customer ids up in random order: laid side by side, they stay in cache.
     let ids = StringTable::new(res.customers.iter().map(|c| c.id.0.as_str()));
     write_rows(
-        path,
+        out,
         &["record_id", "source", "customer_id", "score", "probability"],
         records.len().min(res.memberships.len()),
         |w, i| {
@@ -239,22 +265,25 @@ pub fn write_memberships(path: &Path, records: &[Record], res: &Resolution) -> R
 
 /// Writes `hubs.csv`: values set aside as hubs (hashed), their size and sources.
 pub fn write_hubs(path: &Path, res: &Resolution) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    let e = |e| csv_err(path, e);
-    w.write_record(["rule", "key_hash", "records", "sources"])
-        .map_err(e)?;
-    for h in &res.hubs {
-        let sources: Vec<String> = h.sources.iter().map(|(s, n)| format!("{s}:{n}")).collect();
-        w.write_record([
-            h.rule.as_str(),
-            h.key.as_str(),
-            &h.size.to_string(),
-            &sources.join(";"),
-        ])
-        .map_err(e)?;
-    }
-    w.flush()
-        .map_err(|x| Error::io(Some(path.to_path_buf()), x))
+    to_file(path, |out| write_hubs_to(out, res))
+}
+
+/// [`write_hubs`] to any writer.
+pub fn write_hubs_to(out: &mut dyn Write, res: &Resolution) -> std::io::Result<()> {
+    write_rows(
+        out,
+        &["rule", "key_hash", "records", "sources"],
+        res.hubs.len(),
+        |w, i| {
+            let h = &res.hubs[i];
+            let sources: Vec<String> = h.sources.iter().map(|(s, n)| format!("{s}:{n}")).collect();
+            w.field(h.rule.as_str())?
+                .field(&h.key)?
+                .formatted(format_args!("{}", h.size))?
+                .list(&sources)?;
+            Ok(())
+        },
+    )
 }
 
 /// Writes `pairs.csv`: every linked pair inside a customer, with its score and the weight of
