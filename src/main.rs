@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
 use omnilink::io::{self, describe_headers, Column, Skip};
 use omnilink::privacy::{IdentifierKey, MIN_KEY_BYTES};
@@ -420,21 +419,6 @@ fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
     Ok(out)
 }
 
-#[derive(Serialize)]
-struct Summary<'a> {
-    inputs: &'a [String],
-    rows_read: u64,
-    records_resolved: u64,
-    rows_skipped: u64,
-    skipped: &'a [Skip],
-    duplicate_ids: u64,
-    hubs: usize,
-    stats: &'a omnilink::Stats,
-    read_ms: f64,
-    write_ms: f64,
-    total_ms: f64,
-}
-
 fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let progress = Progress::new(args.quiet || args.json);
@@ -458,7 +442,7 @@ fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
         io::write_pairs(&out("pairs.csv"), &loaded.records, &res)?;
     }
     let write_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let summary = Summary {
+    let summary = io::Summary {
         inputs: &loaded.inputs,
         rows_read: loaded.rows,
         records_resolved: res.memberships.len() as u64,
@@ -496,7 +480,7 @@ fn prepare_out_dir(dir: &Path) -> Result<(), Failure> {
     std::fs::remove_file(&probe).map_err(fail)
 }
 
-fn summary_text(s: &Summary<'_>, out: &Path) -> String {
+fn summary_text(s: &io::Summary<'_>, out: &Path) -> String {
     let st = s.stats;
     let mut t = String::new();
     line!(t, "omnilink: {} input(s)", s.inputs.len());

@@ -1399,6 +1399,33 @@ fn read_jsonl_named(data: &[u8], opts: &ReadOptions, input: &str) -> Result<Read
     Ok(out)
 }
 
+/// What a run read and did: the content of `summary.json`, the same from every front end.
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    /// The inputs' names.
+    pub inputs: &'a [String],
+    /// Data rows seen.
+    pub rows_read: u64,
+    /// Records resolved (each row read is one, unless skipped).
+    pub records_resolved: u64,
+    /// Rows skipped.
+    pub rows_skipped: u64,
+    /// Why and where, row by row.
+    pub skipped: &'a [Skip],
+    /// Records whose id repeated an earlier one (kept, suffixed).
+    pub duplicate_ids: u64,
+    /// Values set aside as hubs.
+    pub hubs: usize,
+    /// The pipeline's figures.
+    pub stats: &'a crate::Stats,
+    /// Milliseconds spent reading.
+    pub read_ms: f64,
+    /// Milliseconds spent writing the outputs.
+    pub write_ms: f64,
+    /// Milliseconds in all.
+    pub total_ms: f64,
+}
+
 /// Rows of a table read by one parallel task.
 const TABLE_ROWS_PER_TASK: usize = 8192;
 

@@ -160,6 +160,39 @@ impl FieldKind {
             FieldKind::Attribute => "attribute",
         }
     }
+
+    /// The kind a short name ([`FieldKind::as_str`]) names.
+    pub fn from_name(name: &str) -> Option<FieldKind> {
+        FieldKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// One value of this kind normalised and written as text: the form a value is compared
+    /// in (E.164 for a phone, the folded address for an e-mail, `yyyy-mm-dd` for a date, ...),
+    /// or why it is not a value.
+    ///
+    /// ```
+    /// use omnilink::normalize::{Context, FieldKind, Reject, Region};
+    /// let ctx = Context::new().region(Region::new("RU").unwrap());
+    /// assert_eq!(FieldKind::Phone.canonical("8 (912) 345-67-89", &ctx), Ok("+79123456789".into()));
+    /// assert_eq!(FieldKind::Email.canonical("n/a", &ctx), Err(Reject::Placeholder));
+    /// ```
+    pub fn canonical(self, raw: &str, ctx: &Context) -> Result<String, Reject> {
+        match self {
+            FieldKind::Phone => phone::normalize(raw, ctx).map(|p| p.e164()),
+            FieldKind::Email => email::normalize(raw, ctx).map(|e| e.as_str().to_string()),
+            FieldKind::Card => card::normalize(raw, ctx).map(|c| c.as_str().to_string()),
+            FieldKind::Device => device::normalize(raw, ctx).map(|d| d.to_canonical_string()),
+            FieldKind::Social => social::normalize(raw, ctx)
+                .map(|s| format!("{}:{}", s.network.as_str(), s.handle())),
+            FieldKind::Name => name::normalize(raw, ctx).map(|n| n.canonical_string()),
+            FieldKind::BirthDate => date::normalize(raw, ctx).map(|d| d.iso()),
+            FieldKind::City => city::normalize(raw, ctx).map(|c| c.as_str().to_string()),
+            FieldKind::IdNumber => id_number::normalize(raw, ctx).map(|i| i.as_str().to_string()),
+            FieldKind::Postcode => postcode::normalize(raw, ctx).map(|p| p.as_str().to_string()),
+            FieldKind::Address => address::normalize(raw, ctx).map(|a| a.as_str().to_string()),
+            FieldKind::Attribute => attribute::normalize(raw, ctx).map(String::from),
+        }
+    }
 }
 
 impl fmt::Display for FieldKind {
