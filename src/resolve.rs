@@ -133,7 +133,9 @@ impl Config {
         c
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks the settings (probabilities in range, limits at least 2, ...): a
+    /// [`crate::ErrorKind::Config`] error naming the setting otherwise.
+    pub fn check(&self) -> Result<()> {
         if !(self.match_probability > 0.0 && self.match_probability < 1.0) {
             return Err(Error::config(
                 "match_probability must be between 0 and 1 (exclusive)",
