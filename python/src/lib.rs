@@ -18,6 +18,9 @@ use pyo3::types::PyBytes;
 use rayon::prelude::*;
 
 use omnilink::io::{self, ReadOptions, ReadOutcome};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use omnilink::normalize::FieldKind;
 use omnilink::settings::Settings;
 use omnilink::{ErrorKind, Record, RecordId, Resolution};
@@ -99,51 +102,64 @@ fn make_settings(
         .map_err(|_| ConfigError::new_err("the settings cannot be encoded"))
 }
 
-/// An Arrow `large_string` column: validity bitmap (or none), offsets, bytes, and the
-/// array's offset into them.
-struct TextColumn {
-    valid: Option<Vec<u8>>,
-    offsets: Vec<i64>,
-    data: Vec<u8>,
+/// An Arrow `large_string` column: validity bitmap (or none), little-endian 64-bit offsets,
+/// UTF-8 bytes, and the array's offset into them; borrowed from Python's `bytes` objects (the
+/// buffer protocol is not in the stable ABI before Python 3.11) or owned.
+struct TextColumn<B> {
+    valid: Option<B>,
+    offsets: B,
+    data: B,
     offset: usize,
 }
 
-impl TextColumn {
-    fn from_py(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<TextColumn> {
-        let (valid, offsets, data, offset): (
-            Option<Bound<PyAny>>,
-            Bound<PyAny>,
-            Bound<PyAny>,
-            usize,
-        ) = spec.extract()?;
-        let _ = py;
-        // `bytes` objects: the buffer protocol is not in the stable ABI before Python 3.11.
-        let bytes = |b: &Bound<PyAny>| -> PyResult<Vec<u8>> {
-            Ok(b.cast::<PyBytes>()?.as_bytes().to_vec())
-        };
-        let raw = bytes(&offsets)?;
-        Ok(TextColumn {
-            valid: valid.map(|v| bytes(&v)).transpose()?,
-            offsets: raw
-                .chunks_exact(8)
-                .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-                .collect(),
-            data: bytes(&data)?,
-            offset,
+/// A column's `bytes` objects, as Python passed them: `(validity, offsets, data, offset)`.
+type HeldColumn<'py> = (
+    Option<Bound<'py, PyBytes>>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    usize,
+);
+
+fn hold<'py>(specs: &[Bound<'py, PyAny>]) -> PyResult<Vec<HeldColumn<'py>>> {
+    specs.iter().map(|s| s.extract()).collect()
+}
+
+fn borrow<'a>(held: &'a [HeldColumn<'_>]) -> Vec<TextColumn<&'a [u8]>> {
+    held.iter()
+        .map(|(v, o, d, offset)| TextColumn {
+            valid: v.as_ref().map(|b| b.as_bytes()),
+            offsets: o.as_bytes(),
+            data: d.as_bytes(),
+            offset: *offset,
         })
+        .collect()
+}
+
+impl<B: AsRef<[u8]>> TextColumn<B> {
+    /// An owned copy, for work done without the GIL.
+    fn to_owned(&self) -> TextColumn<Vec<u8>> {
+        TextColumn {
+            valid: self.valid.as_ref().map(|v| v.as_ref().to_vec()),
+            offsets: self.offsets.as_ref().to_vec(),
+            data: self.data.as_ref().to_vec(),
+            offset: self.offset,
+        }
     }
 
     /// Cell `row`: `None` for a null, or for anything the buffers do not hold.
     fn cell(&self, row: usize) -> Option<&str> {
         let i = row + self.offset;
         if let Some(v) = &self.valid {
-            if v.get(i / 8).is_none_or(|b| b >> (i % 8) & 1 == 0) {
+            if v.as_ref().get(i / 8).is_none_or(|b| b >> (i % 8) & 1 == 0) {
                 return None;
             }
         }
-        let start = usize::try_from(*self.offsets.get(i)?).ok()?;
-        let end = usize::try_from(*self.offsets.get(i + 1)?).ok()?;
-        std::str::from_utf8(self.data.get(start..end)?).ok()
+        let at = |k: usize| -> Option<usize> {
+            let b = self.offsets.as_ref().get(8 * k..8 * k + 8)?;
+            usize::try_from(i64::from_le_bytes(b.try_into().ok()?)).ok()
+        };
+        let (start, end) = (at(i)?, at(i + 1)?);
+        std::str::from_utf8(self.data.as_ref().get(start..end)?).ok()
     }
 }
 
@@ -191,15 +207,11 @@ impl TextBuilder {
 /// Reads `columns` (Arrow buffers, see [`TextColumn`]) named `headers` into records.
 fn read_columns(
     headers: &[String],
-    columns: &[TextColumn],
+    columns: &[TextColumn<&[u8]>],
     rows: usize,
     opts: &ReadOptions,
 ) -> omnilink::Result<ReadOutcome> {
     io::read_table(headers, rows, |r, c| columns.get(c)?.cell(r), opts)
-}
-
-fn text_columns(py: Python<'_>, specs: &[Bound<'_, PyAny>]) -> PyResult<Vec<TextColumn>> {
-    specs.iter().map(|s| TextColumn::from_py(py, s)).collect()
 }
 
 /// The outcome of a batch run: the records read, the resolution, and the summary.
@@ -263,12 +275,14 @@ fn resolve_columns(
 ) -> PyResult<NativeResolution> {
     let started = std::time::Instant::now();
     let settings = settings_of(settings)?;
-    let columns = text_columns(py, &columns)?;
     let opts = settings.read_options(source).map_err(py_err)?;
+    // Read straight from Python's buffers (the GIL held, the threads reading them): the
+    // records are the only copy made.
+    let held = hold(&columns)?;
+    let read = read_columns(&headers, &borrow(&held), rows, &opts).map_err(py_err)?;
+    drop(held);
     py.detach(|| {
         omnilink::normalize::prepare();
-        let read = read_columns(&headers, &columns, rows, &opts)?;
-        drop(columns);
         let read_ms = started.elapsed().as_secs_f64() * 1000.0;
         resolve_outcome(vec![source.to_string()], read, &settings, started, read_ms)
     })
@@ -388,7 +402,8 @@ fn normalize_column(
         ConfigError::new_err(format!("unknown kind; kinds are: {}", kinds.join(", ")))
     })?;
     let settings = settings_of(settings)?;
-    let column = TextColumn::from_py(py, &column)?;
+    let held = hold(std::slice::from_ref(&column))?;
+    let column = borrow(&held)[0].to_owned();
     let ctx = &settings.resolve.context;
     let (values, reasons) = py.detach(|| {
         omnilink::normalize::prepare();
@@ -511,11 +526,11 @@ impl NativeResolver {
         rows: usize,
         source: &str,
     ) -> PyResult<Vec<(String, String)>> {
-        let columns = text_columns(py, &columns)?;
         let opts = ReadOptions::new(source);
+        let held = hold(&columns)?;
+        let read = read_columns(&headers, &borrow(&held), rows, &opts).map_err(py_err)?;
         let outcomes = py
             .detach(|| {
-                let read = read_columns(&headers, &columns, rows, &opts)?;
                 if let Some(skip) = read.skipped.first() {
                     return Err(omnilink::Error::input(
                         None,
