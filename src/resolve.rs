@@ -652,7 +652,8 @@ pub fn resolve_with_progress(
             .par_chunks(PAIRS_PER_TASK)
             .fold(HashMap::new, |mut acc: HashMap<u32, u64>, chunk| {
                 let sampled = chunk.iter().copied().filter(|&(a, b)| {
-                    keep == 1 || mix(tiebreak[a as usize] ^ tiebreak[b as usize]) % keep == 0
+                    keep == 1
+                        || mix(tiebreak[a as usize] ^ tiebreak[b as usize]).is_multiple_of(keep)
                 });
                 compare_each(&features, sampled, &(), |_, _, c| {
                     *acc.entry(c.pattern).or_default() += 1;

@@ -177,7 +177,7 @@ impl TextBuilder {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.valid.push(0);
         }
         if let Some(v) = value {

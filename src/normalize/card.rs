@@ -223,7 +223,7 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += d;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 pub(crate) fn ascii_box(bytes: &[u8]) -> Box<str> {
