@@ -11,7 +11,7 @@ use omnilink::resolver::Resolver;
 use omnilink::{Config, Record};
 
 fn main() -> Result<(), omnilink::Error> {
-    let crm = Resolver::new(Config::for_region("RU"));
+    let crm = Resolver::new(Config::for_region("RU")).expect("config");
     let show = |what: &str, out: &omnilink::resolver::AddOutcome| {
         println!("{what:<55} -> {}  {:?}", out.customer, out.events);
     };
@@ -72,7 +72,10 @@ fn main() -> Result<(), omnilink::Error> {
     }
 
     // A deletion request for the call-centre record.
-    println!("remove cc-9 -> {:?}", crm.remove("call_centre", "cc-9"));
+    println!(
+        "remove cc-9 -> {:?}",
+        crm.remove("call_centre", "cc-9").expect("remove")
+    );
 
     let path = std::env::temp_dir().join("omnilink-crm-example.bin");
     crm.save(&path)?;

@@ -41,6 +41,21 @@ pub enum ErrorKind {
         /// What is wrong.
         message: String,
     },
+    /// A file of a state directory ([`crate::resolver::Resolver::open`]) is damaged in a way
+    /// a crash cannot explain; nothing was loaded.
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The byte offset of the damaged part (a journal frame's start), when known.
+        offset: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A state directory is already open, in this process or another.
+    Locked {
+        /// The directory.
+        path: PathBuf,
+    },
 }
 
 impl Error {
@@ -115,6 +130,22 @@ impl fmt::Display for Error {
             }
             ErrorKind::Config { message } => write!(f, "configuration: {message}"),
             ErrorKind::Format { message } => write!(f, "format: {message}"),
+            ErrorKind::Corrupt {
+                path,
+                offset,
+                message,
+            } => {
+                write!(f, "{}: ", path.display())?;
+                if let Some(o) = offset {
+                    write!(f, "byte {o}: ")?;
+                }
+                f.write_str(message)
+            }
+            ErrorKind::Locked { path } => write!(
+                f,
+                "{}: the state directory is in use by another resolver (locked)",
+                path.display()
+            ),
         }
     }
 }

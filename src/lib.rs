@@ -32,7 +32,8 @@
 //!   either of two people to one of them.
 //! - [`golden`]: survivorship into golden records.
 //! - [`resolve`](mod@resolve): the whole batch pipeline behind [`resolve()`] and its [`Config`].
-//! - [`resolver`]: the incremental [`resolver::Resolver`] for CRM embedding (stable IDs, save/load).
+//! - [`resolver`]: the incremental [`resolver::Resolver`] for CRM embedding (stable IDs, a durable
+//!   state directory with a journal, save/load).
 //! - [`privacy`]: privacy-preserving mode, identifiers as keyed hashes (HMAC-SHA-256).
 //! - [`settings`]: a run's settings as a config file gives them (`[resolve]`, `[input]`).
 //! - [`io`]: reading CSV / JSON Lines exports with column mapping and reported skips; writers.

@@ -10,7 +10,7 @@
 //! use omnilink::resolver::{Event, Resolver};
 //! use omnilink::{Config, Record};
 //!
-//! let crm = Resolver::new(Config::for_region("RU"));
+//! let crm = Resolver::new(Config::for_region("RU")).unwrap();
 //! let a = crm.add(Record::new("t1", "store").phone("8 912 345-67-89").full_name("Анна Петрова")).unwrap();
 //! let b = crm.add(Record::new("w1", "web").phone("+79123456789").email("anna@mail.ru")).unwrap();
 //! assert_eq!(a.customer, b.customer);
@@ -19,6 +19,13 @@
 //! ```
 //!
 //! Adds are serialised behind a write lock; lookups share a read lock and run concurrently.
+//!
+//! ## Durable state
+//!
+//! [`Resolver::open`] keeps the resolver in a directory: a snapshot and a journal of every
+//! operation, each acknowledged only once durable (see [`SyncPolicy`]), replayed on the next
+//! open with the same customers and IDs; [`Resolver::checkpoint`] folds the journal into a new
+//! snapshot. [`Resolver::save`] and [`Resolver::load`] stay for one-off exports.
 //!
 //! ## Same customers as the batch
 //!
@@ -76,6 +83,9 @@ use crate::model::{log2_odds, Model};
 use crate::normalize::{normalize_record, FieldKind, NormalizedRecord};
 use crate::resolve::{cluster_evidence, record_hash};
 use crate::{Config, CustomerId, Error, Record, Result};
+
+mod journal;
+pub use journal::{OpenOptions, Recovery, SyncPolicy};
 
 /// What an operation did to the customers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1109,6 +1119,8 @@ impl State {
 /// A long-lived, thread-safe resolver. See the [module docs](self).
 pub struct Resolver {
     state: RwLock<State>,
+    /// The state directory's journal, for a resolver opened with [`Resolver::open`].
+    journal: Option<journal::Journal>,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -1122,7 +1134,8 @@ impl std::fmt::Debug for Resolver {
 
 impl Resolver {
     /// An empty resolver with `config`; its model is `config.model` or the default model.
-    pub fn new(config: Config) -> Resolver {
+    /// An error when the config cannot be used (as [`crate::resolve()`] would refuse it).
+    pub fn new(config: Config) -> Result<Resolver> {
         let model = config.model.clone().unwrap_or_default();
         Resolver::with_model(config, model)
     }
@@ -1131,10 +1144,12 @@ impl Resolver {
     ///
     /// The normalisers' tables are built here ([`crate::normalize::prepare`]), so that the
     /// first record or lookup does not wait for them.
-    pub fn with_model(config: Config, model: Model) -> Resolver {
+    pub fn with_model(config: Config, model: Model) -> Result<Resolver> {
+        config.check()?;
         crate::normalize::prepare();
         let threshold = log2_odds(config.match_probability);
-        Resolver {
+        Ok(Resolver {
+            journal: None,
             state: RwLock::new(State {
                 config,
                 track_population: model.records == 0,
@@ -1151,7 +1166,7 @@ impl Resolver {
                 next_customer: 1,
                 next_arrival: 0,
             }),
-        }
+        })
     }
 
     /// Resolves `records` with the batch pipeline and holds the result: its trained model,
@@ -1159,7 +1174,7 @@ impl Resolver {
     /// indexes, ready for records to come one at a time.
     pub fn from_batch(records: Vec<Record>, config: Config) -> Result<Resolver> {
         let res = crate::resolve(&records, &config)?;
-        let resolver = Resolver::with_model(config, res.model.clone());
+        let resolver = Resolver::with_model(config, res.model.clone())?;
         {
             let mut st = resolver.write();
             let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
@@ -1189,21 +1204,42 @@ impl Resolver {
     }
 
     /// Adds (or, for a known `(source, id)`, replaces) a record.
+    ///
+    /// For a resolver opened with [`Resolver::open`], the record is journaled first and the
+    /// call returns once it is durable under the [`SyncPolicy`]. An error means the add was
+    /// not acknowledged: when writing the journal failed it was not applied; when the fsync
+    /// failed, whether it reached the disk is unknown (reopening tells), and the resolver
+    /// refuses further changes until the directory is opened again.
     pub fn add(&self, record: Record) -> Result<AddOutcome> {
-        self.write().insert(record)
+        let frame = self.frame(&journal::OpRef::Add(&record))?;
+        self.logged(frame, |st| st.insert(record))?
     }
 
-    /// Adds records in order under one lock.
+    /// Adds records in order under one lock. For a resolver opened with [`Resolver::open`]
+    /// the batch is one journal frame, durable (or lost in a crash) as a whole, with one
+    /// fsync.
     pub fn add_batch(&self, records: impl IntoIterator<Item = Record>) -> Result<Vec<AddOutcome>> {
-        let mut st = self.write();
-        records.into_iter().map(|r| st.insert(r)).collect()
+        let records: Vec<Record> = records.into_iter().collect();
+        let frame = self.frame(&journal::OpRef::Batch(&records))?;
+        self.logged(frame, |st| {
+            records.into_iter().map(|r| st.insert(r)).collect()
+        })?
     }
 
     /// Removes a record (a deletion request, or a correction). Its customer is re-evaluated
     /// and split when the record was what held it together. Unknown records change nothing.
-    pub fn remove(&self, source: &str, id: &str) -> Vec<Event> {
-        let probe = Record::new(id, source);
-        self.write().remove_ext(record_hash(&probe))
+    ///
+    /// An error only for a resolver opened with [`Resolver::open`] whose journal cannot be
+    /// written; the record then stays.
+    pub fn remove(&self, source: &str, id: &str) -> Result<Vec<Event>> {
+        let ext = record_hash(&Record::new(id, source));
+        if self.journal.is_some() && !self.read().by_ext.contains_key(&ext) {
+            // Nothing to remove, nothing to journal (a record added meanwhile stays: the
+            // removal counts as having come first).
+            return Ok(Vec::new());
+        }
+        let frame = self.frame(&journal::OpRef::Remove(source, id))?;
+        self.logged(frame, |st| st.remove_ext(ext))
     }
 
     /// The customers whose records carry an identifier given raw (normalised here with the
@@ -1376,14 +1412,9 @@ struct Saved {
 }
 
 impl Resolver {
-    /// Saves the whole state to `path` atomically (a temporary file, fsync, rename): a crash
-    /// leaves the old file or the new one, never a torn one.
-    ///
-    /// The file is a header (magic, format version, payload length, checksum) and the payload.
-    /// Derived indexes are not stored; [`Resolver::load`] rebuilds them.
-    pub fn save(&self, path: &Path) -> Result<()> {
+    /// The whole state as [`Resolver::save`] writes it (header and payload).
+    fn state_bytes(&self, st: &State) -> Result<Vec<u8>> {
         let bytes = {
-            let st = self.read();
             let mut records = Vec::with_capacity(st.by_ext.len());
             let mut held: Vec<&Slot> = st.slots.iter().flatten().collect();
             held.sort_by_key(|s| s.arrival);
@@ -1422,7 +1453,18 @@ impl Resolver {
         out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         out.extend_from_slice(&hash_bytes(0xC5, &bytes).to_le_bytes());
         out.extend_from_slice(&bytes);
+        Ok(out)
+    }
+}
 
+impl Resolver {
+    /// Saves the whole state to `path` atomically (a temporary file, fsync, rename): a crash
+    /// leaves the old file or the new one, never a torn one.
+    ///
+    /// The file is a header (magic, format version, payload length, checksum) and the payload.
+    /// Derived indexes are not stored; [`Resolver::load`] rebuilds them.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let out = self.state_bytes(&self.read())?;
         let io = |e| Error::io(Some(path.to_path_buf()), e);
         let tmp = path.with_extension("tmp-save");
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
@@ -1487,7 +1529,7 @@ impl Resolver {
         let config: Config = serde_json::from_str(&saved.config_json)
             .map_err(|_| Error::format("saved config is malformed"))?;
         let track = saved.track_population;
-        let resolver = Resolver::with_model(config, saved.model);
+        let resolver = Resolver::with_model(config, saved.model)?;
         {
             let mut st = resolver.write();
             st.track_population = track;
@@ -1663,6 +1705,17 @@ mod load_tests {
         for (_, c) in r.assignments() {
             assert_eq!(r.customer(&c).map(|v| v.members.len()), Some(1));
         }
+    }
+
+    #[test]
+    fn a_saved_config_is_checked() {
+        let rec = Record::new("1", "web").phone("+7 912 345 67 89");
+        let mut s = saved(vec![(rec, 1)], vec![]);
+        let mut config = Config::for_region("RU");
+        config.match_probability = 1.5;
+        s.config_json = serde_json::to_string(&config).unwrap();
+        let e = Resolver::from_bytes(&sealed(&s)).unwrap_err();
+        assert!(matches!(e.kind(), crate::ErrorKind::Config { .. }), "{e}");
     }
 
     #[test]

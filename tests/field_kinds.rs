@@ -269,7 +269,8 @@ fn link_only_pairs_across_sources_only() {
     assert_eq!(linked.customers.len(), 3);
 
     // The incremental resolver, with the batch's model, keeps link mode too.
-    let resolver = omnilink::resolver::Resolver::with_model(config.clone(), linked.model.clone());
+    let resolver =
+        omnilink::resolver::Resolver::with_model(config.clone(), linked.model.clone()).unwrap();
     for r in &records {
         resolver.add(r.clone()).unwrap();
     }

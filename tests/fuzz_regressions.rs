@@ -86,7 +86,7 @@ fn odd_weight_caps_do_not_panic() {
             max_field_weight: cap,
             ..Model::default()
         };
-        let r = Resolver::with_model(Config::for_region("RU"), model);
+        let r = Resolver::with_model(Config::for_region("RU"), model).unwrap();
         for i in 0..3 {
             let rec = Record::new(format!("r{i}"), "web")
                 .phone("+7 912 345 67 89")

@@ -469,7 +469,7 @@ fn resolver_in_keyed_mode() {
     let key = IdentifierKey::new("resolver key, sixteen+ bytes").unwrap();
     let mut cfg = Config::for_region("RU");
     cfg.identifier_key = Some(key.clone());
-    let r = Resolver::new(cfg.clone());
+    let r = Resolver::new(cfg.clone()).unwrap();
     let clear = Record::new("1", "bank")
         .phone("8 912 345-67-89")
         .full_name("Анна Петрова");
@@ -489,7 +489,7 @@ fn resolver_in_keyed_mode() {
     );
     assert!(r.lookup(FieldKind::Phone, "+79030000000").is_empty());
     // A resolver without the key keeps them apart (its keys are of the clear values).
-    let plain = Resolver::new(Config::for_region("RU"));
+    let plain = Resolver::new(Config::for_region("RU")).unwrap();
     let c = plain.add(clear).unwrap();
     let d = plain
         .add(pseudonymize(

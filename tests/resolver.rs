@@ -5,7 +5,7 @@ use omnilink::resolver::{Event, Resolver};
 use omnilink::{Config, Record};
 
 fn crm() -> Resolver {
-    Resolver::new(Config::for_region("RU"))
+    Resolver::new(Config::for_region("RU")).unwrap()
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn merge_keeps_the_oldest_id_and_remove_splits_the_bridge() {
     assert_eq!(r.customer(&a.customer).unwrap().members.len(), 3);
 
     // Erasing the bridge splits the customer again; the ID is not reused.
-    let events = r.remove("call_centre", "3");
+    let events = r.remove("call_centre", "3").unwrap();
     let Event::Split { customer, parts } = &events[0] else {
         panic!("expected a split, got {events:?}");
     };
@@ -174,7 +174,7 @@ fn save_load_continue_equals_never_saving_on_generated_data() {
     let run_head = |r: &Resolver| {
         r.add_batch(head.iter().cloned()).unwrap();
         for rec in head.iter().step_by(7) {
-            r.remove(&rec.source, &rec.id);
+            r.remove(&rec.source, &rec.id).unwrap();
         }
     };
     let run_tail = |r: &Resolver| {
@@ -188,11 +188,11 @@ fn save_load_continue_equals_never_saving_on_generated_data() {
         }
         out
     };
-    let straight = Resolver::with_model(cfg.clone(), model.clone());
+    let straight = Resolver::with_model(cfg.clone(), model.clone()).unwrap();
     run_head(&straight);
     let straight_events = run_tail(&straight);
 
-    let saved = Resolver::with_model(cfg, model);
+    let saved = Resolver::with_model(cfg, model).unwrap();
     run_head(&saved);
     let dir = std::env::temp_dir().join(format!("omnilink-resolver-gen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -232,4 +232,21 @@ fn hubs_are_those_of_the_batch() {
         .collect();
     got.sort();
     assert_eq!(got, want);
+}
+
+#[test]
+fn every_constructor_checks_the_config() {
+    let mut bad = Config::for_region("RU");
+    bad.match_probability = 1.5;
+    let e = Resolver::new(bad.clone()).unwrap_err();
+    assert!(
+        matches!(e.kind(), omnilink::ErrorKind::Config { .. }),
+        "{e}"
+    );
+    assert!(Resolver::with_model(bad.clone(), omnilink::model::Model::default()).is_err());
+    assert!(Resolver::from_batch(Vec::new(), bad.clone()).is_err());
+    let dir = std::env::temp_dir().join(format!("omnilink-resolver-check-{}", std::process::id()));
+    assert!(Resolver::open(&dir, bad.clone()).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+    // `load` / `from_bytes`: `resolver::load_tests::a_saved_config_is_checked`.
 }

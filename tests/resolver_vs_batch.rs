@@ -85,7 +85,7 @@ fn one_by_one_matches_batch_in_any_order() {
         let (batch, model) = batch_labels(&data.records, &cfg);
         for &os in order_seeds {
             let order = arrival_order(data.records.len(), os);
-            let r = Resolver::with_model(fixed(&cfg, &model), model.clone());
+            let r = Resolver::with_model(fixed(&cfg, &model), model.clone()).unwrap();
             r.add_batch(order.iter().map(|&i| data.records[i].clone()))
                 .unwrap();
             let (f1, batch_only, incr_only) = agreement(&batch, &labels_of(&r, &data.records));
@@ -112,7 +112,7 @@ fn removing_records_matches_batch_on_the_rest() {
     for ds in [21u64, 22] {
         let data = synth::generate(&synth::Config::new(customers, ds)).unwrap();
         let (_, model) = batch_labels(&data.records, &cfg);
-        let r = Resolver::with_model(fixed(&cfg, &model), model.clone());
+        let r = Resolver::with_model(fixed(&cfg, &model), model.clone()).unwrap();
         let order = arrival_order(data.records.len(), ds);
         r.add_batch(order.iter().map(|&i| data.records[i].clone()))
             .unwrap();
@@ -124,7 +124,7 @@ fn removing_records_matches_batch_on_the_rest() {
         {
             let rec = &data.records[i];
             if k % 5 == 0 {
-                r.remove(&rec.source, &rec.id);
+                r.remove(&rec.source, &rec.id).unwrap();
             } else {
                 kept.push(rec.clone());
             }

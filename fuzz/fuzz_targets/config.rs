@@ -56,7 +56,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(res) = resolve(&records, &config) {
         assert_eq!(res.memberships.len(), records.len());
     }
-    let resolver = Resolver::new(config);
+    // A config that fails its check is refused by the resolver too.
+    let Ok(resolver) = Resolver::new(config) else {
+        return;
+    };
     for r in records {
         let _ = resolver.add(r);
     }

@@ -49,7 +49,9 @@ fn py_err(e: omnilink::Error) -> PyErr {
     let text = e.to_string();
     match e.kind() {
         ErrorKind::Config { .. } => ConfigError::new_err(text),
-        ErrorKind::Format { .. } => StateError::new_err(text),
+        ErrorKind::Format { .. } | ErrorKind::Corrupt { .. } | ErrorKind::Locked { .. } => {
+            StateError::new_err(text)
+        }
         _ => InputError::new_err(text),
     }
 }
@@ -512,7 +514,7 @@ impl NativeResolver {
     fn new(settings: Option<&str>) -> PyResult<NativeResolver> {
         let settings = settings_of(settings)?;
         Ok(NativeResolver {
-            inner: omnilink::resolver::Resolver::new(settings.resolve),
+            inner: omnilink::resolver::Resolver::new(settings.resolve).map_err(py_err)?,
         })
     }
 
@@ -579,7 +581,10 @@ impl NativeResolver {
 
     /// Removes a record; the events as JSON.
     fn remove(&self, py: Python<'_>, source: &str, record_id: &str) -> PyResult<String> {
-        events_json(&py.detach(|| self.inner.remove(source, record_id)))
+        events_json(
+            &py.detach(|| self.inner.remove(source, record_id))
+                .map_err(py_err)?,
+        )
     }
 
     /// Saves the state to a file (atomically).
