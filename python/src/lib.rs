@@ -587,6 +587,60 @@ impl NativeResolver {
         )
     }
 
+    /// Opens (or creates) a state directory: a snapshot and a journal of every operation.
+    #[staticmethod]
+    #[pyo3(signature = (dir, settings=None, sync="every"))]
+    fn open(
+        py: Python<'_>,
+        dir: PathBuf,
+        settings: Option<&str>,
+        sync: &str,
+    ) -> PyResult<NativeResolver> {
+        use omnilink::resolver::{OpenOptions, SyncPolicy};
+        let policy = match sync {
+            "every" => SyncPolicy::EveryOperation,
+            "grouped" => SyncPolicy::Grouped,
+            "os" => SyncPolicy::Os,
+            _ => {
+                return Err(ConfigError::new_err(
+                    "sync must be \"every\", \"grouped\" or \"os\"",
+                ))
+            }
+        };
+        let settings = settings_of(settings)?;
+        let inner = py
+            .detach(|| {
+                omnilink::resolver::Resolver::open_with(
+                    &dir,
+                    settings.resolve,
+                    &OpenOptions::new().sync(policy),
+                )
+            })
+            .map_err(py_err)?;
+        Ok(NativeResolver { inner })
+    }
+
+    /// Writes a new snapshot and starts a new journal (a resolver from `open`).
+    fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.checkpoint()).map_err(py_err)
+    }
+
+    /// What opening the directory found and did, as JSON (`None` without a directory).
+    fn recovery_json(&self) -> Option<String> {
+        self.inner.recovery().map(|r| {
+            serde_json::json!({
+                "created": r.created,
+                "generation": r.generation,
+                "snapshot_records": r.snapshot_records,
+                "replayed": r.replayed,
+                "torn_at": r.torn_at,
+                "torn_bytes": r.torn_bytes,
+                "removed_files": r.removed_files,
+            })
+            .to_string()
+        })
+    }
+
     /// Saves the state to a file (atomically).
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| self.inner.save(&path)).map_err(py_err)

@@ -309,3 +309,32 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(omnilink, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 8 and result.failed == 0
+
+
+def test_resolver_open_keeps_every_acknowledged_operation(tmp_path):
+    d = tmp_path / "state"
+    r = omnilink.Resolver.open(d, region="RU")
+    assert r.recovery["created"]
+    a, _ = r.add({"id": "1", "source": "store", "phone": "8 912 345-67-89", "name": "Anna Petrova"})
+    b, _ = r.add({"id": "2", "source": "web", "phone": "+7 912 345 67 89", "email": "anna@mail.ru"})
+    assert a == b
+    r.add({"id": "3", "source": "web", "email": "ivan@mail.ru"})
+    r.remove("web", "3")
+    # A second open while the first lives is refused, naming no value.
+    with pytest.raises(omnilink.StateError, match="locked"):
+        omnilink.Resolver.open(d, region="RU")
+    del r
+    r = omnilink.Resolver.open(d, region="RU")
+    assert r.recovery["replayed"] == 4
+    assert r.customer_of("web", "2") == a and r.customer_of("web", "3") is None
+    r.checkpoint()
+    del r
+    r = omnilink.Resolver.open(d, region="RU")
+    assert (r.recovery["generation"], r.recovery["replayed"]) == (1, 0)
+    assert r.lookup("email", "Anna@Mail.ru") == [a]
+    del r
+    # Another config, or a damaged journal: clear errors.
+    with pytest.raises(omnilink.ConfigError):
+        omnilink.Resolver.open(d, region="KZ")
+    with pytest.raises(omnilink.ConfigError):
+        omnilink.Resolver.open(tmp_path / "other", region="RU", sync="sometimes")
