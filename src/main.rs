@@ -62,14 +62,19 @@ enum Command {
     /// Score memberships.csv against a truth file: pairwise and B-cubed precision/recall/F1.
     #[command(
         after_help = "Example:\n  omnilink evaluate --truth examples/data/truth.csv omnilink-out/memberships.csv\n\n\
-        The truth file has columns record_id and entity_id; memberships.csv has record_id and \
-        customer_id. Records are matched by record_id."
+        The truth file has a record_id column and a label column: entity_id, customer_id, \
+        cluster_id or cluster (the first found), or the one named by --truth-column; \
+        memberships.csv has record_id and customer_id. Records are matched by record_id."
     )]
     Evaluate {
-        /// The truth file (record_id, entity_id; optional household_id and namesake_group
-        /// columns give the hard-case merge rates).
+        /// The truth file (record_id and a label column: entity_id, customer_id, cluster_id
+        /// or cluster; optional household_id and namesake_group columns give the hard-case
+        /// merge rates).
         #[arg(long)]
         truth: PathBuf,
+        /// The truth file's label column, when it is none of the usual names.
+        #[arg(long, value_name = "NAME")]
+        truth_column: Option<String>,
         /// memberships.csv written by `resolve`.
         memberships: PathBuf,
         /// The resolved records (as given to `resolve`, with the same options): adds the
@@ -705,8 +710,12 @@ struct LabelRow {
     groups: [Option<String>; 2],
 }
 
-/// Reads the `key` and `label` columns (and `source`, if present) of a CSV file.
-fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<LabelRow>, Failure> {
+/// The label columns a truth file is read with, in order of preference.
+const TRUTH_LABELS: [&str; 4] = ["entity_id", "customer_id", "cluster_id", "cluster"];
+
+/// Reads the `key` column, the first of the `labels` columns the header has (and `source`, if
+/// present) of a CSV file.
+fn read_labels(path: &Path, key: &str, labels: &[&str]) -> Result<Vec<LabelRow>, Failure> {
     let input =
         |line: Option<u64>, msg: String| Failure::from(Error::input(Some(path.into()), line, msg));
     let mut rdr = csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
@@ -732,7 +741,24 @@ fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<LabelRow>, Fai
             )
         })
     };
-    let (k, l) = (col(key)?, col(label)?);
+    let k = col(key)?;
+    let l = match labels.iter().find(|&&n| headers.iter().any(|h| h == n)) {
+        Some(name) => col(name)?,
+        None if labels.len() == 1 => col(labels[0])?,
+        None => {
+            let names: Vec<&str> = headers.iter().collect();
+            let (list, _) = describe_headers(&names, false);
+            let wanted: Vec<String> = labels.iter().map(|n| format!("`{n}`")).collect();
+            return Err(input(
+                Some(1),
+                format!(
+                    "no label column: expected one of {} (or name it with --truth-column); \
+                     columns are: {list}",
+                    wanted.join(", ")
+                ),
+            ));
+        }
+    };
     let s = headers.iter().position(|h| h == "source");
     let g = ["household_id", "namesake_group"].map(|n| headers.iter().position(|h| h == n));
     let mut out = Vec::new();
@@ -766,13 +792,18 @@ fn read_labels(path: &Path, key: &str, label: &str) -> Result<Vec<LabelRow>, Fai
 
 fn run_evaluate(
     truth_path: &Path,
+    truth_column: Option<&str>,
     memberships_path: &Path,
     record_paths: &[PathBuf],
     read: &ReadArgs,
 ) -> Result<(), Failure> {
-    let truth_rows = read_labels(truth_path, "record_id", "entity_id")?;
+    let truth_labels: Vec<&str> = match truth_column {
+        Some(c) => vec![c],
+        None => TRUTH_LABELS.to_vec(),
+    };
+    let truth_rows = read_labels(truth_path, "record_id", &truth_labels)?;
     let truth = &truth_rows;
-    let members = read_labels(memberships_path, "record_id", "customer_id")?;
+    let members = read_labels(memberships_path, "record_id", &["customer_id"])?;
     // Records are matched by (source, record_id) when both files name sources, else by
     // record_id alone, which must then be unique in memberships.csv.
     let by_source =
@@ -941,10 +972,11 @@ fn main() -> ExitCode {
         Command::Pseudonymize { input, out } => run_pseudonymize(input, out),
         Command::Evaluate {
             truth,
+            truth_column,
             memberships,
             records,
             read,
-        } => run_evaluate(truth, memberships, records, read),
+        } => run_evaluate(truth, truth_column.as_deref(), memberships, records, read),
         Command::Generate {
             customers,
             seed,

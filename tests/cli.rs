@@ -633,14 +633,15 @@ fn generate_resolve_evaluate_round_trip() {
     assert!(ceiling > 0.3 && ceiling <= 1.0, "{}", r.stdout);
     assert!(of_ceiling > 0.5 && of_ceiling <= 1.0, "{}", r.stdout);
     assert!(field("households", "rate") <= 1.0, "{}", r.stdout);
-    // The files swapped: a clear error naming the missing column.
+    // The files swapped: memberships.csv reads as a truth file (record_id, customer_id),
+    // and truth.csv, given as memberships, is refused for its missing column.
     let r = run([
         "evaluate".as_ref(),
         "--truth".as_ref(),
         members.as_os_str(),
         truth.as_os_str(),
     ]);
-    assert_input_error(&r, &["memberships.csv", "entity_id"]);
+    assert_input_error(&r, &["truth.csv", "customer_id"]);
 }
 
 #[test]
@@ -737,4 +738,58 @@ fn explain_a_pair() {
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("`nobody`"), "{}", r.stderr);
+}
+
+#[test]
+fn evaluate_reads_common_truth_layouts() {
+    let t = TempDir::new("evallayouts");
+    let truth = t.join("truth.csv");
+    let members = t.join("memberships.csv");
+    std::fs::write(&members, "record_id,customer_id\n1,C1\n2,C1\n3,C2\n4,C3\n").unwrap();
+    let args = [
+        "evaluate".as_ref(),
+        "--truth".as_ref(),
+        truth.as_os_str(),
+        members.as_os_str(),
+    ];
+    let pairwise = |r: &Run| -> String {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+            .lines()
+            .find(|l| l.starts_with("pairwise"))
+            .unwrap()
+            .to_string()
+    };
+    let mut seen = Vec::new();
+    for label in ["entity_id", "customer_id", "cluster_id", "cluster"] {
+        std::fs::write(&truth, format!("record_id,{label}\n1,a\n2,a\n3,b\n4,b\n")).unwrap();
+        seen.push(pairwise(&run(args)));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+    // The first of the usual names wins; another column is named with --truth-column.
+    std::fs::write(
+        &truth,
+        "record_id,cluster,person\n1,a,x\n2,a,x\n3,b,y\n4,b,y\n",
+    )
+    .unwrap();
+    assert_eq!(pairwise(&run(args)), seen[0]);
+    let mut named: Vec<&OsStr> = args.to_vec();
+    named.extend([OsStr::new("--truth-column"), OsStr::new("person")]);
+    assert_eq!(pairwise(&run(&named)), seen[0]);
+    // None of them: an error listing the names looked for and the columns found.
+    std::fs::write(&truth, "record_id,person\n1,x\n").unwrap();
+    let r = run(args);
+    assert_input_error(
+        &r,
+        &[
+            "truth.csv",
+            "entity_id",
+            "cluster",
+            "--truth-column",
+            "person",
+        ],
+    );
+    let mut missing: Vec<&OsStr> = args.to_vec();
+    missing.extend([OsStr::new("--truth-column"), OsStr::new("nobody")]);
+    assert_input_error(&run(&missing), &["truth.csv", "nobody"]);
 }
