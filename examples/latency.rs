@@ -10,25 +10,12 @@
 
 use std::time::Instant;
 
-use omnilink::normalize::{FieldKind, Region};
+use omnilink::normalize::Region;
 use omnilink::resolver::Resolver;
 use omnilink::{synth, Config};
 
-fn rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-fn percentiles(mut ns: Vec<u64>) -> (u64, u64, u64) {
-    ns.sort_unstable();
-    let at = |q: f64| ns[((ns.len() as f64 - 1.0) * q) as usize];
-    (at(0.5), at(0.99), *ns.last().unwrap_or(&0))
-}
+mod common;
+use common::{percentiles, probes, rss};
 
 fn main() {
     let mut customers = 400_000u32;
@@ -46,18 +33,7 @@ fn main() {
     config.context.candidate_regions = Region::MARKETS.to_vec().into();
 
     let data = synth::generate(&synth::Config::new(customers, 42)).expect("generate");
-    let probes: Vec<(FieldKind, String)> = data
-        .records
-        .iter()
-        .step_by(97)
-        .flat_map(|r| {
-            r.phones
-                .iter()
-                .map(|p| (FieldKind::Phone, p.clone()))
-                .chain(r.emails.iter().map(|e| (FieldKind::Email, e.clone())))
-        })
-        .take(20_000)
-        .collect();
+    let probes = probes(&data.records, 20_000);
     let n = data.records.len();
     let before = rss();
     let t = Instant::now();
