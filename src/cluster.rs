@@ -132,7 +132,7 @@ pub fn cluster(n: usize, edges: &[Edge], features: &[Features], tiebreak: &[u64]
 /// [`cluster`], weighing each join with the identifiers the two clusters disagree on.
 /// `features` may hold the records' features or references to them; `tf` gives how many
 /// people carry each identifier value (values carried by
-/// [`WIDELY_SHARED`](crate::compare::WIDELY_SHARED) people or more are not weighed, as in
+/// [`WIDELY_SHARED`] people or more are not weighed, as in
 /// [`compare`](crate::compare::compare)).
 pub fn cluster_with<F: Borrow<Features>>(
     n: usize,

@@ -751,7 +751,7 @@ impl Joint {
 /// e-mail, card, device, handle) or a name (given-name root and family name) plus a birth date
 /// or a city. No linker that needs evidence can do better; report recall against it.
 ///
-/// Records are normalised with `config`'s contexts, as [`crate::resolve`] would.
+/// Records are normalised with `config`'s contexts, as [`crate::resolve()`] would.
 pub fn evidence_ceiling(
     records: &[crate::Record],
     truth: &[u32],

@@ -448,17 +448,16 @@ fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
     }
     let write_ms = t.elapsed().as_secs_f64() * 1000.0;
     let summary = io::Summary {
-        inputs: &loaded.inputs,
-        rows_read: loaded.rows,
-        records_resolved: res.memberships.len() as u64,
-        rows_skipped: loaded.skipped.len() as u64,
-        skipped: &loaded.skipped,
-        duplicate_ids: loaded.duplicate_ids,
-        hubs: res.hubs.len(),
-        stats: &res.stats,
         read_ms: loaded.read_ms,
         write_ms,
         total_ms: started.elapsed().as_secs_f64() * 1000.0,
+        ..io::Summary::new(
+            &loaded.inputs,
+            loaded.rows,
+            &loaded.skipped,
+            loaded.duplicate_ids,
+            &res,
+        )
     };
     io::write_summary(&out("summary.json"), &summary)?;
     progress.finish();

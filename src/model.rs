@@ -135,7 +135,9 @@ const MIN_P: f64 = 1e-6;
 /// and keeps the two names' separate weights; beyond it, the name's frequency takes over.
 const FULL_NAME_OWN_RECORDS: u32 = 2;
 
-/// See [`Model::population`].
+/// The least population the prior and the frequencies are read against: a handful of
+/// records is read as part of a population at least this large, so that a shared name in a
+/// small input does not look like a coincidence.
 pub const MIN_POPULATION: f64 = 10_000.0;
 
 impl Default for Model {

@@ -97,30 +97,32 @@ def _to_table(data: Any) -> pa.Table:
 
 
 def _text_column(array: Union[pa.Array, pa.ChunkedArray]) -> Tuple[Any, ...]:
-    """An Arrow column as text buffers: (validity or None, offsets, data, offset)."""
+    """An Arrow column as text buffers: (validity or None, offsets, data, offset, offset
+    width in bytes)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
-    if not pa.types.is_large_string(array.type):
-        if pa.types.is_floating(array.type):
-            # Integral floats (pandas' ints with gaps) read as the integers they hold.
-            import pyarrow.compute as pc
+    if pa.types.is_floating(array.type):
+        # Integral floats (pandas' ints with gaps) read as the integers they hold.
+        import pyarrow.compute as pc
 
-            whole = pc.equal(pc.floor(array), array)
-            as_int = pc.cast(array, pa.int64(), safe=False)
-            array = pc.if_else(whole, pc.cast(as_int, pa.large_string()), pc.cast(array, pa.large_string()))
-        else:
+        whole = pc.equal(pc.floor(array), array)
+        as_int = pc.cast(array, pa.int64(), safe=False)
+        array = pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(array, pa.string()))
+    elif not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        try:
+            array = array.cast(pa.string())
+        except pa.ArrowInvalid:  # more than 2 GiB of text: 64-bit offsets
             array = array.cast(pa.large_string())
+    width = 8 if pa.types.is_large_string(array.type) else 4
     validity, offsets, data = array.buffers()[:3]
+
     def raw(buf: Optional[pa.Buffer]) -> bytes:
         return buf.to_pybytes() if buf is not None else b""
-    return (
-        raw(validity) if validity is not None and array.null_count else None,
-        raw(offsets),
-        raw(data),
-        array.offset,
-    )
+
+    valid = raw(validity) if validity is not None and array.null_count else None
+    return (valid, raw(offsets), raw(data), array.offset, width)
 
 
 def _columns(table: pa.Table) -> Tuple[List[str], List[Tuple[Any, ...]], int]:
@@ -132,7 +134,7 @@ def _read_csv(data: bytes, numbers: Mapping[str, pa.DataType]) -> pa.Table:
     """One of the outputs, as the command line writes it, as a Table (ids stay text)."""
     header = data.split(b"\n", 1)[0].decode("utf-8").strip()
     names = next(iter(__import__("csv").reader([header]))) if header else []
-    types = {n: numbers.get(n, pa.large_string()) for n in names}
+    types = {n: numbers.get(n, pa.string()) for n in names}
     return pa_csv.read_csv(
         io.BytesIO(data),
         convert_options=pa_csv.ConvertOptions(

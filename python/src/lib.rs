@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyList};
 use rayon::prelude::*;
 
 use omnilink::io::{self, ReadOptions, ReadOutcome};
@@ -104,37 +104,57 @@ fn make_settings(
         .map_err(|_| ConfigError::new_err("the settings cannot be encoded"))
 }
 
-/// An Arrow `large_string` column: validity bitmap (or none), little-endian 64-bit offsets,
-/// UTF-8 bytes, and the array's offset into them; borrowed from Python's `bytes` objects (the
-/// buffer protocol is not in the stable ABI before Python 3.11) or owned.
+/// An Arrow `string` or `large_string` column: validity bitmap (or none), little-endian 32-
+/// or 64-bit offsets, UTF-8 bytes, and the array's offset into them; borrowed from Python's
+/// `bytes` objects (the buffer protocol is not in the stable ABI before Python 3.11) or owned.
 struct TextColumn<B> {
     valid: Option<B>,
     offsets: B,
     data: B,
     offset: usize,
+    /// Bytes per offset: 4 (`string`) or 8 (`large_string`).
+    width: usize,
 }
 
-/// A column's `bytes` objects, as Python passed them: `(validity, offsets, data, offset)`.
+/// A column's `bytes` objects, as Python passed them: `(validity, offsets, data, offset,
+/// offset width)`.
 type HeldColumn<'py> = (
     Option<Bound<'py, PyBytes>>,
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
     usize,
+    usize,
 );
 
-fn hold<'py>(specs: &[Bound<'py, PyAny>]) -> PyResult<Vec<HeldColumn<'py>>> {
-    specs.iter().map(|s| s.extract()).collect()
+fn hold<'py>(specs: impl IntoIterator<Item = Bound<'py, PyAny>>) -> PyResult<Vec<HeldColumn<'py>>> {
+    specs.into_iter().map(|s| s.extract()).collect()
 }
 
 fn borrow<'a>(held: &'a [HeldColumn<'_>]) -> Vec<TextColumn<&'a [u8]>> {
     held.iter()
-        .map(|(v, o, d, offset)| TextColumn {
+        .map(|(v, o, d, offset, width)| TextColumn {
             valid: v.as_ref().map(|b| b.as_bytes()),
             offsets: o.as_bytes(),
             data: d.as_bytes(),
             offset: *offset,
+            width: *width,
         })
         .collect()
+}
+
+/// Reads the columns Python handed over in `list`, then empties the list, so that their
+/// `bytes` are freed before the long part of the work rather than after it.
+fn read_list(
+    headers: &[String],
+    list: &Bound<'_, PyList>,
+    rows: usize,
+    opts: &ReadOptions,
+) -> PyResult<ReadOutcome> {
+    let held = hold(list.iter())?;
+    let read = read_columns(headers, &borrow(&held), rows, opts).map_err(py_err)?;
+    drop(held);
+    list.del_slice(0, list.len())?;
+    Ok(read)
 }
 
 impl<B: AsRef<[u8]>> TextColumn<B> {
@@ -145,6 +165,7 @@ impl<B: AsRef<[u8]>> TextColumn<B> {
             offsets: self.offsets.as_ref().to_vec(),
             data: self.data.as_ref().to_vec(),
             offset: self.offset,
+            width: self.width,
         }
     }
 
@@ -156,9 +177,13 @@ impl<B: AsRef<[u8]>> TextColumn<B> {
                 return None;
             }
         }
+        let w = self.width;
         let at = |k: usize| -> Option<usize> {
-            let b = self.offsets.as_ref().get(8 * k..8 * k + 8)?;
-            usize::try_from(i64::from_le_bytes(b.try_into().ok()?)).ok()
+            let b = self.offsets.as_ref().get(w * k..w * k + w)?;
+            match w {
+                4 => usize::try_from(i32::from_le_bytes(b.try_into().ok()?)).ok(),
+                _ => usize::try_from(i64::from_le_bytes(b.try_into().ok()?)).ok(),
+            }
         };
         let (start, end) = (at(i)?, at(i + 1)?);
         std::str::from_utf8(self.data.as_ref().get(start..end)?).ok()
@@ -243,17 +268,9 @@ fn resolve_outcome(
     }
     let res = omnilink::resolve(&read.records, &settings.resolve)?;
     let summary = io::Summary {
-        inputs: &inputs,
-        rows_read: read.rows,
-        records_resolved: res.memberships.len() as u64,
-        rows_skipped: read.skipped.len() as u64,
-        skipped: &read.skipped,
-        duplicate_ids: read.duplicate_ids,
-        hubs: res.hubs.len(),
-        stats: &res.stats,
         read_ms,
-        write_ms: 0.0,
         total_ms: started.elapsed().as_secs_f64() * 1000.0,
+        ..io::Summary::new(&inputs, read.rows, &read.skipped, read.duplicate_ids, &res)
     };
     let summary = serde_json::to_string(&summary)
         .map_err(|_| omnilink::Error::config("the summary cannot be encoded"))?;
@@ -270,7 +287,7 @@ fn resolve_outcome(
 fn resolve_columns(
     py: Python<'_>,
     headers: Vec<String>,
-    columns: Vec<Bound<'_, PyAny>>,
+    columns: Bound<'_, PyList>,
     rows: usize,
     settings: Option<&str>,
     source: &str,
@@ -280,9 +297,7 @@ fn resolve_columns(
     let opts = settings.read_options(source).map_err(py_err)?;
     // Read straight from Python's buffers (the GIL held, the threads reading them): the
     // records are the only copy made.
-    let held = hold(&columns)?;
-    let read = read_columns(&headers, &borrow(&held), rows, &opts).map_err(py_err)?;
-    drop(held);
+    let read = read_list(&headers, &columns, rows, &opts)?;
     py.detach(|| {
         omnilink::normalize::prepare();
         let read_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -404,7 +419,7 @@ fn normalize_column(
         ConfigError::new_err(format!("unknown kind; kinds are: {}", kinds.join(", ")))
     })?;
     let settings = settings_of(settings)?;
-    let held = hold(std::slice::from_ref(&column))?;
+    let held = hold([column])?;
     let column = borrow(&held)[0].to_owned();
     let ctx = &settings.resolve.context;
     let (values, reasons) = py.detach(|| {
@@ -524,13 +539,12 @@ impl NativeResolver {
         &self,
         py: Python<'_>,
         headers: Vec<String>,
-        columns: Vec<Bound<'_, PyAny>>,
+        columns: Bound<'_, PyList>,
         rows: usize,
         source: &str,
     ) -> PyResult<Vec<(String, String)>> {
         let opts = ReadOptions::new(source);
-        let held = hold(&columns)?;
-        let read = read_columns(&headers, &borrow(&held), rows, &opts).map_err(py_err)?;
+        let read = read_list(&headers, &columns, rows, &opts)?;
         let outcomes = py
             .detach(|| {
                 if let Some(skip) = read.skipped.first() {

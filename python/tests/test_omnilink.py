@@ -65,7 +65,7 @@ def test_generate_is_the_command_lines_export(tmp_path, synth):
     from_cli = pa_csv.read_csv(
         tmp_path / "records.csv",
         convert_options=pa_csv.ConvertOptions(
-            column_types={n: pa.large_string() for n in records.column_names},
+            column_types={n: pa.string() for n in records.column_names},
             strings_can_be_null=False,
         ),
     )
@@ -338,3 +338,22 @@ def test_resolver_open_keeps_every_acknowledged_operation(tmp_path):
         omnilink.Resolver.open(d, region="KZ")
     with pytest.raises(omnilink.ConfigError):
         omnilink.Resolver.open(tmp_path / "other", region="RU", sync="sometimes")
+
+
+def test_sliced_chunked_and_typed_columns_read_as_their_values():
+    base = pa.table(
+        {
+            "id": [str(i) for i in range(12)],
+            "phone": ["+7 912 345-67-8" + str(i % 3) if i % 4 else None for i in range(12)],
+            "card": pa.array([1000 + i if i % 5 else None for i in range(12)], pa.int64()),
+            "name": pa.array(["Anna Petrova", "Ivan Sidorov", None] * 4).dictionary_encode(),
+        }
+    )
+    chunked = pa.concat_tables([base.slice(0, 5), base.slice(5)])
+    sliced = base.slice(2, 9)
+    as_text = pa.table({n: pa.array([None if v is None else str(v) for v in base[n].to_pylist()], pa.large_string()) for n in base.column_names})
+    want = memberships(omnilink.resolve(as_text))
+    assert memberships(omnilink.resolve(chunked)) == want
+    got = memberships(omnilink.resolve(sliced))
+    direct = memberships(omnilink.resolve(as_text.slice(2, 9)))
+    assert got == direct and len(got) == 9

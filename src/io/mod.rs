@@ -380,6 +380,17 @@ struct Mapping {
     headers: Vec<String>,
 }
 
+impl Mapping {
+    /// Each header with the column it maps to ([`ReadOutcome::columns`]).
+    fn pairs(&self) -> Vec<(String, Column)> {
+        self.headers
+            .iter()
+            .cloned()
+            .zip(self.columns.iter().copied())
+            .collect()
+    }
+}
+
 /// `true` for a header cell that looks like a value rather than a column name: an e-mail, a
 /// number of five or more digits, or a long text. Such cells are not quoted in messages.
 fn looks_like_value(header: &str) -> bool {
@@ -1114,12 +1125,7 @@ fn read_csv_in_chunks(
     }
     let map = map_headers(&headers, opts, input)?;
     let mut out = ReadOutcome {
-        columns: map
-            .headers
-            .iter()
-            .cloned()
-            .zip(map.columns.iter().copied())
-            .collect(),
+        columns: map.pairs(),
         ..ReadOutcome::default()
     };
     // The rows after the header, in chunks of whole rows with the line each starts on.
@@ -1426,6 +1432,32 @@ pub struct Summary<'a> {
     pub total_ms: f64,
 }
 
+impl<'a> Summary<'a> {
+    /// The summary of resolving what was read (`rows_read` rows, `skipped`, `duplicate_ids`
+    /// renamed) from `inputs` into `res`; the times are zero, for the caller to fill in.
+    pub fn new(
+        inputs: &'a [String],
+        rows_read: u64,
+        skipped: &'a [Skip],
+        duplicate_ids: u64,
+        res: &'a crate::Resolution,
+    ) -> Summary<'a> {
+        Summary {
+            inputs,
+            rows_read,
+            records_resolved: res.memberships.len() as u64,
+            rows_skipped: skipped.len() as u64,
+            skipped,
+            duplicate_ids,
+            hubs: res.hubs.len(),
+            stats: &res.stats,
+            read_ms: 0.0,
+            write_ms: 0.0,
+            total_ms: 0.0,
+        }
+    }
+}
+
 /// Rows of a table read by one parallel task.
 const TABLE_ROWS_PER_TASK: usize = 8192;
 
@@ -1491,12 +1523,7 @@ pub fn read_table<'a>(
         .collect();
     let mut out = ReadOutcome {
         rows: rows as u64,
-        columns: map
-            .headers
-            .iter()
-            .cloned()
-            .zip(map.columns.iter().copied())
-            .collect(),
+        columns: map.pairs(),
         ..ReadOutcome::default()
     };
     let mut lines = Vec::with_capacity(rows);
