@@ -52,6 +52,50 @@ def settings() -> SettingsCreator:
     )
 
 
+def link(df, threshold=0.95, predict_threshold=0.5, max_pairs=1e7, recall=0.6, seed=1,
+         phases=None):
+    """Splink's run on a prepared DataFrame (see prep.prepare): train, predict, cluster.
+    Returns (record_id/cluster_id DataFrame, predictions, linker); stage times go to phases."""
+    phases = {} if phases is None else phases
+    t = time.perf_counter()
+    db_api = DuckDBAPI()
+    linker = Linker(df, settings(), db_api)
+    linker.training.estimate_probability_two_random_records_match(
+        [
+            block_on("email"),
+            block_on("phone"),
+            block_on("first_name", "last_name", "birth_date"),
+        ],
+        recall=recall,
+    )
+    phases["prior_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    phases["u_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    # One EM session per training rule; each estimates the m values of the comparisons its rule
+    # does not block on. Records of one channel fill few fields, so names and birth date alone
+    # never see a device or card match: the phone and e-mail sessions train those.
+    for rule in EM_TRAINING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*rule), estimate_without_term_frequencies=True)
+    phases["em_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=predict_threshold)
+    phases["predict_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=threshold)
+    out = clusters.as_pandas_dataframe()[["record_id", "cluster_id"]]
+    phases["cluster_s"] = time.perf_counter() - t
+
+    return out, predictions, linker
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("records_csv")
@@ -78,41 +122,8 @@ def main():
     df = prep.prepare(args.records_csv, null_frequent=args.null_frequent)
     phases["prepare_s"] = time.perf_counter() - t0
 
-    t = time.perf_counter()
-    db_api = DuckDBAPI()
-    linker = Linker(df, settings(), db_api)
-    linker.training.estimate_probability_two_random_records_match(
-        [
-            block_on("email"),
-            block_on("phone"),
-            block_on("first_name", "last_name", "birth_date"),
-        ],
-        recall=args.recall,
-    )
-    phases["prior_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    linker.training.estimate_u_using_random_sampling(max_pairs=args.max_pairs, seed=args.seed)
-    phases["u_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    # One EM session per training rule; each estimates the m values of the comparisons its rule
-    # does not block on. Records of one channel fill few fields, so names and birth date alone
-    # never see a device or card match: the phone and e-mail sessions train those.
-    for rule in EM_TRAINING_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*rule), estimate_without_term_frequencies=True)
-    phases["em_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=args.predict_threshold)
-    phases["predict_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=args.threshold)
-    out = clusters.as_pandas_dataframe()[["record_id", "cluster_id"]]
-    phases["cluster_s"] = time.perf_counter() - t
+    out, predictions, linker = link(df, args.threshold, args.predict_threshold,
+                                    args.max_pairs, args.recall, args.seed, phases)
 
     out.to_csv(args.clusters_csv, index=False)
     phases["total_s"] = time.perf_counter() - t0

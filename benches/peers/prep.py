@@ -40,14 +40,18 @@ def _nonempty(s: pd.Series) -> pd.Series:
     return s.where(s.notna() & (s != ""))
 
 
-def prepare(records_csv: str, null_frequent: int = DEFAULT_NULL_FREQUENT) -> pd.DataFrame:
-    """Read records.csv and return one row per record with the cleaned columns above.
+def prepare(records_csv, null_frequent: int = DEFAULT_NULL_FREQUENT) -> pd.DataFrame:
+    """Read records.csv (a path, or the file already read as a DataFrame of text) and return
+    one row per record with the cleaned columns above.
 
     With null_frequent > 0, an identifier value (phone, e-mail, card, device, social handle)
     held by more than that many records is set to null: the generic "drop hub values" step a
     user may take after looking at value counts (0 turns it off).
     """
-    raw = pd.read_csv(records_csv, dtype=str, keep_default_na=False, encoding="utf-8")
+    if isinstance(records_csv, pd.DataFrame):
+        raw = records_csv
+    else:
+        raw = pd.read_csv(records_csv, dtype=str, keep_default_na=False, encoding="utf-8")
     df = pd.DataFrame({"record_id": raw["record_id"].astype(str)})
 
     df["country"] = _first_value(raw["country"]).str.upper()
