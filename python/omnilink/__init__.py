@@ -393,6 +393,7 @@ class Resolver:
         self,
         config: Union[None, Mapping[str, Any], PathLike] = None,
         *,
+        columns: Optional[Mapping[str, str]] = None,
         region: Optional[str] = None,
         regions: Optional[Sequence[str]] = None,
         _native_resolver: Any = None,
@@ -400,7 +401,7 @@ class Resolver:
         if _native_resolver is not None:
             self._native = _native_resolver
         else:
-            self._native = _native.NativeResolver(_settings(config, None, region, regions))
+            self._native = _native.NativeResolver(_settings(config, columns, region, regions))
 
     def add(self, record: Mapping[str, Any], *, source: str = "input") -> Tuple[str, List[Dict[str, Any]]]:
         """Adds (or replaces, for a known ``(source, id)``) a record given as a dict of column
@@ -446,6 +447,7 @@ class Resolver:
         directory: PathLike,
         config: Union[None, Mapping[str, Any], PathLike] = None,
         *,
+        columns: Optional[Mapping[str, str]] = None,
         region: Optional[str] = None,
         regions: Optional[Sequence[str]] = None,
         sync: str = "every",
@@ -468,7 +470,7 @@ class Resolver:
         >>> omnilink.Resolver.open(d, region="RU").customer_of("web", "1") == cid
         True
         """
-        settings = _settings(config, None, region, regions)
+        settings = _settings(config, columns, region, regions)
         return cls(_native_resolver=_native.NativeResolver.open(os.fspath(directory), settings, sync))
 
     def checkpoint(self) -> None:

@@ -50,6 +50,7 @@ class Resolver:
         self,
         config: _Config = ...,
         *,
+        columns: Optional[Mapping[str, str]] = ...,
         region: Optional[str] = ...,
         regions: Optional[Sequence[str]] = ...,
     ) -> None: ...
@@ -72,6 +73,7 @@ class Resolver:
         directory: _Path,
         config: _Config = ...,
         *,
+        columns: Optional[Mapping[str, str]] = ...,
         region: Optional[str] = ...,
         regions: Optional[Sequence[str]] = ...,
         sync: str = ...,

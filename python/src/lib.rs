@@ -516,6 +516,8 @@ fn generate_csv(py: Python<'_>, customers: u32, seed: u64) -> PyResult<(Py<PyByt
 #[pyclass(frozen, module = "omnilink._native")]
 struct NativeResolver {
     inner: omnilink::resolver::Resolver,
+    /// How added records' columns map to kinds (the settings' `[input.columns]`).
+    columns: std::collections::BTreeMap<String, io::Column>,
 }
 
 fn events_json(events: &[omnilink::resolver::Event]) -> PyResult<String> {
@@ -530,6 +532,7 @@ impl NativeResolver {
         let settings = settings_of(settings)?;
         Ok(NativeResolver {
             inner: omnilink::resolver::Resolver::new(settings.resolve).map_err(py_err)?,
+            columns: settings.input.columns,
         })
     }
 
@@ -543,7 +546,8 @@ impl NativeResolver {
         rows: usize,
         source: &str,
     ) -> PyResult<Vec<(String, String)>> {
-        let opts = ReadOptions::new(source);
+        let mut opts = ReadOptions::new(source);
+        opts.columns = self.columns.clone();
         let read = read_list(&headers, &columns, rows, &opts)?;
         let outcomes = py
             .detach(|| {
@@ -631,7 +635,10 @@ impl NativeResolver {
                 )
             })
             .map_err(py_err)?;
-        Ok(NativeResolver { inner })
+        Ok(NativeResolver {
+            inner,
+            columns: settings.input.columns,
+        })
     }
 
     /// Writes a new snapshot and starts a new journal (a resolver from `open`).
@@ -666,7 +673,10 @@ impl NativeResolver {
         let inner = py
             .detach(|| omnilink::resolver::Resolver::load(&path))
             .map_err(py_err)?;
-        Ok(NativeResolver { inner })
+        Ok(NativeResolver {
+            inner,
+            columns: Default::default(),
+        })
     }
 
     fn __len__(&self) -> usize {

@@ -357,3 +357,13 @@ def test_sliced_chunked_and_typed_columns_read_as_their_values():
     got = memberships(omnilink.resolve(sliced))
     direct = memberships(omnilink.resolve(as_text.slice(2, 9)))
     assert got == direct and len(got) == 9
+
+
+def test_resolver_maps_columns_as_configured(tmp_path):
+    r = omnilink.Resolver(columns={"Моб. тел": "phone", "ФИО": "full_name"}, region="RU")
+    cid, _ = r.add({"id": "1", "source": "till", "Моб. тел": "8 (912) 345-67-89", "ФИО": "Анна Петрова"})
+    assert r.lookup("phone", "+79123456789") == [cid]
+    d = tmp_path / "state"
+    durable = omnilink.Resolver.open(d, columns={"Моб. тел": "phone"}, region="RU")
+    cid2, _ = durable.add({"id": "1", "source": "till", "Моб. тел": "8 (912) 345-67-89"})
+    assert durable.lookup("phone", "+79123456789") == [cid2]
