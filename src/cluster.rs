@@ -71,14 +71,7 @@ pub const AMBIGUITY_BITS: f32 = 1.0;
 const PROFILE_CAP: usize = 16;
 
 /// The identifier kinds whose disagreement between two clusters counts against joining them.
-const ID_KINDS: [KeyKind; 6] = [
-    KeyKind::Phone,
-    KeyKind::Email,
-    KeyKind::Card,
-    KeyKind::Device,
-    KeyKind::Social,
-    KeyKind::IdNumber,
-];
+const ID_KINDS: [KeyKind; 6] = KeyKind::PERSONAL;
 
 /// Evidence between clusters, beyond the linking pair: when two clusters both carry
 /// identifiers of one kind and share none (one person's e-mails on one side, another's on

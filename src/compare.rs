@@ -53,6 +53,17 @@ impl KeyKind {
         KeyKind::IdNumber,
     ];
 
+    /// The key kinds of the strong identifiers, in the order of [`Field::STRONG`]: values of
+    /// one person, whose disagreement counts against a link (a test keeps the two lists one).
+    pub const PERSONAL: [KeyKind; 6] = [
+        KeyKind::Phone,
+        KeyKind::Email,
+        KeyKind::Card,
+        KeyKind::Device,
+        KeyKind::Social,
+        KeyKind::IdNumber,
+    ];
+
     /// A short, stable name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -832,15 +843,7 @@ fn compare_keys(a: &Features, b: &Features, tf: &impl KeyFrequency, c: &mut Comp
             }
         }
     }
-    let fields = [
-        (Field::Phone, KeyKind::Phone),
-        (Field::Email, KeyKind::Email),
-        (Field::Card, KeyKind::Card),
-        (Field::Device, KeyKind::Device),
-        (Field::Social, KeyKind::Social),
-        (Field::IdNumber, KeyKind::IdNumber),
-    ];
-    for (field, kind) in fields {
+    for (field, kind) in Field::STRONG.into_iter().zip(KeyKind::PERSONAL) {
         let k = kind as usize;
         let level = if shared[k] > 0 {
             c.freq[field as usize] = shared[k];
@@ -1039,6 +1042,14 @@ pub fn conflict(a: &Features, b: &Features) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strong_fields_and_personal_keys_are_one_list() {
+        assert_eq!(
+            Field::STRONG.map(|f| f.key_kind()),
+            KeyKind::PERSONAL.map(Some)
+        );
+    }
 
     fn feat(first: &str, last: &str, dob: u32) -> Features {
         Features {

@@ -307,14 +307,8 @@ const COMPONENT_CAP: usize = 4096;
 /// treated as holding some.
 const CHECK_CAP: usize = 64;
 
-/// The identifier kinds clustering compares between clusters.
-const EVIDENCE_KINDS: [KeyKind; 5] = [
-    KeyKind::Phone,
-    KeyKind::Email,
-    KeyKind::Card,
-    KeyKind::Device,
-    KeyKind::Social,
-];
+/// The identifier kinds clustering compares between clusters (as batch clustering does).
+const EVIDENCE_KINDS: [KeyKind; 6] = KeyKind::PERSONAL;
 
 fn push_posting(map: &mut Map<u64, Posting>, k: u64, r: u32) -> usize {
     match map.entry(k) {
