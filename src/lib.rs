@@ -37,6 +37,7 @@
 //! - [`privacy`]: privacy-preserving mode, identifiers as keyed hashes (HMAC-SHA-256).
 //! - [`settings`]: a run's settings as a config file gives them (`[resolve]`, `[input]`).
 //! - [`io`]: reading CSV / JSON Lines exports with column mapping and reported skips; writers.
+//! - [`report`]: the HTML report of a run, with charts, drawn from its output files.
 //! - [`eval`]: match-quality metrics (pairwise, B-cubed, cluster shape) against a truth.
 //! - [`synth`]: a seeded generator of omnichannel customer exports with ground truth.
 //! - [`error`]: the crate's [`Error`], which carries positions and kinds, never values.
@@ -55,6 +56,7 @@ pub mod model;
 pub mod normalize;
 pub mod privacy;
 pub mod record;
+pub mod report;
 pub mod resolve;
 pub mod resolver;
 pub mod settings;
