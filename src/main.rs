@@ -44,9 +44,19 @@ enum Command {
         omnilink resolve                                   # the bundled sample\n  \
         omnilink resolve web.csv till.csv app.jsonl -o out --region RU\n  \
         omnilink resolve crm.csv --column 'Моб. тел=phone' --config omnilink.toml --pairs\n\n\
-        Outputs in DIR: customers.csv, memberships.csv, hubs.csv, summary.json (and pairs.csv \
-        with --pairs). Exit codes: 0 success, 1 bad input, 2 usage.")]
+        Outputs in DIR: customers.csv, memberships.csv, hubs.csv, summary.json, model.json (and \
+        pairs.csv with --pairs, report.html with --report). Exit codes: 0 success, 1 bad input, \
+        2 usage.")]
     Resolve(ResolveArgs),
+    /// Draw report.html again from an earlier run's outputs.
+    #[command(after_help = "Example:\n  omnilink report omnilink-out\n\n\
+        Reads summary.json, memberships.csv and hubs.csv (and model.json, pairs.csv when \
+        present) from DIR and writes DIR/report.html: one self-contained page, no network \
+        needed to view it, no identifier value in it.")]
+    Report {
+        /// The output directory of an earlier `resolve`.
+        dir: PathBuf,
+    },
     /// Show the score of one pair of records, comparison by comparison.
     #[command(
         after_help = "Example:\n  omnilink explain web.csv till.csv --pair web/17 till/4411\n\n\
@@ -189,6 +199,9 @@ struct ResolveArgs {
     /// Print the summary as JSON on standard output.
     #[arg(long)]
     json: bool,
+    /// Also write report.html: the run's figures and charts, one self-contained page.
+    #[arg(long)]
+    report: bool,
 }
 
 /// A failure and its exit code.
@@ -460,13 +473,26 @@ fn run_resolve(args: &ResolveArgs) -> Result<(), Failure> {
         )
     };
     io::write_summary(&out("summary.json"), &summary)?;
+    omnilink::report::write_model(&out("model.json"), &res)?;
+    if args.report {
+        progress.stage("writing the report");
+        omnilink::report::write_report(&args.out)?;
+    }
     progress.finish();
     if args.json {
         let json = serde_json::to_string_pretty(&summary)
             .map_err(|e| bad_input(format!("summary: {e}")))?;
         emit(&(json + "\n"))?;
     } else if !args.quiet {
-        emit(&summary_text(&summary, &args.out))?;
+        let mut text = summary_text(&summary, &args.out);
+        if args.report {
+            line!(
+                text,
+                "  report           {}",
+                out(omnilink::report::REPORT_FILE).display()
+            );
+        }
+        emit(&text)?;
     }
     // The process ends here: freeing every record and customer one by one would only add
     // to its run time.
@@ -597,6 +623,11 @@ fn summary_text(s: &io::Summary<'_>, out: &Path) -> String {
     );
     line!(t, "  written to       {}", out.display());
     t
+}
+
+fn run_report(dir: &Path) -> Result<(), Failure> {
+    let path = omnilink::report::write_report(dir)?;
+    emit(&format!("report written to {}\n", path.display()))
 }
 
 fn run_pseudonymize(input: &InputArgs, out: &Path) -> Result<(), Failure> {
@@ -967,6 +998,7 @@ fn main() -> ExitCode {
     }
     let result = match &cli.command {
         Command::Resolve(a) => run_resolve(a),
+        Command::Report { dir } => run_report(dir),
         Command::Explain { input, pair } => run_explain(input, pair),
         Command::Pseudonymize { input, out } => run_pseudonymize(input, out),
         Command::Evaluate {
