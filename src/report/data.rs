@@ -245,7 +245,7 @@ fn read_hubs(path: &Path) -> Result<Vec<HubRow>> {
             sources,
         });
     }
-    out.sort_by(|a, b| b.records.cmp(&a.records));
+    out.sort_by_key(|h| std::cmp::Reverse(h.records));
     Ok(out)
 }
 

@@ -15,7 +15,7 @@
 //! open from disk with no network: a JavaScript charting library (Vega-Lite, for example)
 //! would have to be inlined, some hundreds of kilobytes of script in every report, and the
 //! page would draw nothing where scripts are blocked (a mail client, a locked-down viewer).
-//! SVG drawn at write time is static, small (a few kilobytes per chart), needs no script,
+//! SVG drawn at write time is static, small (5 to 20 kilobytes a chart), needs no script,
 //! prints, and can be checked by a test that reads the file. plotters is maintained, pure
 //! Rust, and with its default features off it pulls in no font, image or system library:
 //! text is written as SVG `<text>` elements in the viewer's sans-serif font, laid out by
