@@ -253,10 +253,10 @@ fn no_identifier_or_name_in_any_output_of_a_run() {
     let out = dir.0.join("out");
     let mut texts: Vec<(String, String)> = Vec::new();
     let runs: [&[&str]; 4] = [
-        &["--threads", "2"],
-        &["--json", "--threads", "1"],
-        &["--key-file", key_file.to_str().unwrap()],
-        &["--key-env", "OMNILINK_TEST_KEY", "--json"],
+        &["--threads", "2", "--report"],
+        &["--json", "--threads", "1", "--report", "--pairs"],
+        &["--key-file", key_file.to_str().unwrap(), "--report"],
+        &["--key-env", "OMNILINK_TEST_KEY", "--json", "--report"],
     ];
     for extra in runs {
         let mut args: Vec<&std::ffi::OsStr> = vec![
@@ -270,7 +270,8 @@ fn no_identifier_or_name_in_any_output_of_a_run() {
         assert_eq!(code, 0, "{extra:?}: {text}");
         assert!(text.contains("records") || text.contains("rows"), "{text}");
         texts.push((format!("output of {extra:?}"), text));
-        for f in ["summary.json", "hubs.csv"] {
+        assert!(out.join("report.html").is_file(), "{extra:?}: no report");
+        for f in ["summary.json", "hubs.csv", "model.json", "report.html"] {
             texts.push((format!("{f} of {extra:?}"), read(&out.join(f))));
         }
     }
