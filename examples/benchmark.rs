@@ -161,14 +161,7 @@ fn main() {
         rayon::current_num_threads()
     );
     println!("  generate            {gen_s:>8.2} s (not counted)");
-    for stage in [
-        "normalize",
-        "block",
-        "train",
-        "score",
-        "cluster",
-        "customers",
-    ] {
+    for stage in omnilink::resolve::STAGES {
         println!(
             "  {stage:<18}  {:>8.3} s   cpu {:>7.2} s",
             st.stage_ms.get(stage).copied().unwrap_or(0.0) / 1e3,

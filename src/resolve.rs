@@ -242,6 +242,16 @@ pub struct Membership {
     pub score: Option<f32>,
 }
 
+/// The pipeline's stages in the order they run: the keys of [`Stats::stage_ms`].
+pub const STAGES: [&str; 6] = [
+    "normalize",
+    "block",
+    "train",
+    "score",
+    "cluster",
+    "customers",
+];
+
 /// Figures of one run.
 #[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
@@ -918,6 +928,15 @@ pub(crate) fn cluster_evidence(model: &Model, threshold: f64) -> ClusterEvidence
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stage_times_are_keyed_by_the_stages() {
+        let res = resolve(&records(), &Config::for_region("RU")).unwrap();
+        let keys: Vec<&str> = res.stats.stage_ms.keys().map(String::as_str).collect();
+        let mut stages = STAGES.to_vec();
+        stages.sort_unstable();
+        assert_eq!(keys, stages);
+    }
 
     /// Records of three sources, interleaved, some with values that do not normalise.
     fn records() -> Vec<Record> {

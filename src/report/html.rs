@@ -553,14 +553,7 @@ pub(crate) fn page(o: &Outputs) -> String {
     let mut labels = vec!["read".to_string()];
     let mut values = vec![s.read_ms];
     // The pipeline's order, then any stage it does not know.
-    let order = [
-        "normalize",
-        "block",
-        "train",
-        "score",
-        "cluster",
-        "customers",
-    ];
+    let order = crate::resolve::STAGES;
     let rank = |k: &str| order.iter().position(|&o| o == k).unwrap_or(order.len());
     let mut stages: Vec<(&String, &f64)> = st.stage_ms.iter().collect();
     stages.sort_by_key(|(k, _)| rank(k));
